@@ -1,0 +1,278 @@
+"""Architectures as data: an ordered list of layer specs, checked against a 1x28x28 input.
+
+A network is grown and shrunk like a Keras ``Sequential`` model (push, pop, insert, remove)
+and saved as JSON. ``analyse`` infers every layer's output shape and parameter count, and
+stops at the first layer that cannot work, naming its index and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import ClassVar
+
+INPUT_SHAPE = (1, 28, 28)  # (C, H, W): one grey MNIST image
+NUM_CLASSES = 10
+
+Shape = tuple[int, ...]  # (C, H, W) for maps, (N,) for vectors
+
+
+class ArchitectureError(ValueError):
+    """An impossible network; ``index`` is the offending layer (None: the network as a whole)."""
+
+    def __init__(self, index: int | None, reason: str):
+        self.index = index
+        self.reason = reason
+        where = "network" if index is None else f"layer {index}"
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class Conv:
+    filters: int = 8  # number of kernels = depth of the output
+    size: int = 3  # each kernel is size x size (x input depth)
+    stride: int = 1  # step between positions: bigger stride, smaller map
+    padding: str | int = "valid"  # 'valid' (none), 'same' (keeps size at stride 1) or a width
+    kind: ClassVar[str] = "conv"
+
+
+@dataclass
+class Activation:
+    function: str = "relu"  # relu, leaky_relu, sigmoid or tanh
+    kind: ClassVar[str] = "activation"
+    FUNCTIONS: ClassVar[tuple[str, ...]] = ("relu", "leaky_relu", "sigmoid", "tanh")
+
+
+@dataclass
+class Pool:
+    op: str = "max"  # max, min, average or sum over each window
+    size: int = 2  # window is size x size
+    stride: int | None = None  # None: same as size (windows do not overlap)
+    kind: ClassVar[str] = "pool"
+    OPS: ClassVar[tuple[str, ...]] = ("max", "min", "average", "sum")
+
+    @property
+    def step(self) -> int:
+        return self.size if self.stride is None else self.stride
+
+
+@dataclass
+class Flatten:
+    order: str = "row"  # 'row': each map read row by row; 'column': column by column
+    kind: ClassVar[str] = "flatten"
+
+
+@dataclass
+class Dense:
+    units: int = 10  # outputs of x W + b
+    kind: ClassVar[str] = "dense"
+
+
+@dataclass
+class Dropout:
+    rate: float = 0.25  # share of inputs zeroed while training
+    kind: ClassVar[str] = "dropout"
+
+
+@dataclass
+class BatchNorm:
+    kind: ClassVar[str] = "batchnorm"
+
+
+LayerSpec = Conv | Activation | Pool | Flatten | Dense | Dropout | BatchNorm
+LAYER_TYPES: dict[str, type] = {
+    cls.kind: cls for cls in (Conv, Activation, Pool, Flatten, Dense, Dropout, BatchNorm)
+}
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What ``analyse`` found for one layer."""
+
+    index: int
+    layer: LayerSpec
+    in_shape: Shape
+    out_shape: Shape
+    params: int
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0)  # conv zero padding: left, right, top, bottom
+
+
+@dataclass
+class Analysis:
+    """Per-layer shapes up to the first error (``error`` is None for a valid network)."""
+
+    layers: list[LayerInfo]
+    error: ArchitectureError | None
+
+    @property
+    def params(self) -> int:
+        return sum(info.params for info in self.layers)
+
+
+def _positive_int(value, what: str, index: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ArchitectureError(index, f"{what} must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """Zero padding (before, after) that gives ceil(size / stride) outputs, as Keras does."""
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+def _conv_info(i: int, layer: Conv, shape: Shape) -> LayerInfo:
+    filters = _positive_int(layer.filters, "number of filters", i)
+    k = _positive_int(layer.size, "filter size", i)
+    s = _positive_int(layer.stride, "stride", i)
+    c, h, w = shape
+    if layer.padding == "valid":
+        pads = (0, 0, 0, 0)
+    elif layer.padding == "same":
+        pads = same_padding(w, k, s) + same_padding(h, k, s)
+    elif isinstance(layer.padding, int) and not isinstance(layer.padding, bool):
+        if layer.padding < 0:
+            raise ArchitectureError(i, f"padding must be 0 or more, not {layer.padding}")
+        pads = (layer.padding,) * 4
+    else:
+        raise ArchitectureError(
+            i, f"padding must be 'valid', 'same' or a width, not {layer.padding!r}"
+        )
+    padded_h, padded_w = h + pads[2] + pads[3], w + pads[0] + pads[1]
+    if k > padded_h or k > padded_w:
+        raise ArchitectureError(
+            i, f"filter {k}x{k} is larger than its {padded_h}x{padded_w} (padded) input"
+        )
+    out = (filters, (padded_h - k) // s + 1, (padded_w - k) // s + 1)
+    return LayerInfo(i, layer, shape, out, filters * (c * k * k + 1), pads)
+
+
+def _pool_info(i: int, layer: Pool, shape: Shape) -> LayerInfo:
+    if layer.op not in Pool.OPS:
+        raise ArchitectureError(i, f"pooling must be one of {', '.join(Pool.OPS)}, not {layer.op!r}")
+    k = _positive_int(layer.size, "pooling window", i)
+    s = _positive_int(layer.step, "pooling stride", i)
+    c, h, w = shape
+    if k > h or k > w:
+        raise ArchitectureError(i, f"pooling window {k}x{k} is larger than its {h}x{w} input")
+    return LayerInfo(i, layer, shape, (c, (h - k) // s + 1, (w - k) // s + 1), 0)
+
+
+def _layer_info(i: int, layer: LayerSpec, shape: Shape) -> LayerInfo:
+    flat = len(shape) == 1
+    if isinstance(layer, Conv | Pool | Flatten) and flat:
+        raise ArchitectureError(i, f"{layer.kind} needs feature maps, but its input is flat")
+    if isinstance(layer, Conv):
+        return _conv_info(i, layer, shape)
+    if isinstance(layer, Pool):
+        return _pool_info(i, layer, shape)
+    if isinstance(layer, Flatten):
+        if layer.order not in ("row", "column"):
+            raise ArchitectureError(i, f"flatten order must be 'row' or 'column', not {layer.order!r}")
+        return LayerInfo(i, layer, shape, (math.prod(shape),), 0)
+    if isinstance(layer, Dense):
+        if not flat:
+            raise ArchitectureError(i, "dense needs a flat input: add a flatten layer before it")
+        units = _positive_int(layer.units, "number of units", i)
+        return LayerInfo(i, layer, shape, (units,), units * (shape[0] + 1))
+    if isinstance(layer, Activation):
+        if layer.function not in Activation.FUNCTIONS:
+            raise ArchitectureError(
+                i, f"activation must be one of {', '.join(Activation.FUNCTIONS)}, not {layer.function!r}"
+            )
+        return LayerInfo(i, layer, shape, shape, 0)
+    if isinstance(layer, Dropout):
+        if not isinstance(layer.rate, int | float) or not 0 <= layer.rate < 1:
+            raise ArchitectureError(i, f"dropout rate must be at least 0 and below 1, not {layer.rate!r}")
+        return LayerInfo(i, layer, shape, shape, 0)
+    if isinstance(layer, BatchNorm):
+        return LayerInfo(i, layer, shape, shape, 2 * shape[0])
+    raise ArchitectureError(i, f"unknown layer {layer!r}")
+
+
+@dataclass
+class Architecture:
+    """The layer list, input first; the last layer is a 10-unit dense layer, then softmax."""
+
+    layers: list[LayerSpec] = field(default_factory=list)
+    name: str = "custom"
+
+    # Keras Sequential-style editing
+    def push(self, layer: LayerSpec) -> Architecture:
+        self.layers.append(layer)
+        return self
+
+    def pop(self) -> LayerSpec:
+        return self.layers.pop()
+
+    def insert(self, index: int, layer: LayerSpec) -> None:
+        self.layers.insert(index, layer)
+
+    def remove(self, index: int) -> LayerSpec:
+        return self.layers.pop(index)
+
+    def move(self, index: int, new_index: int) -> None:
+        self.layers.insert(new_index, self.layers.pop(index))
+
+    def analyse(self) -> Analysis:
+        """Shapes and parameter counts, up to the first impossible layer."""
+        infos: list[LayerInfo] = []
+        shape: Shape = INPUT_SHAPE
+        try:
+            for i, layer in enumerate(self.layers):
+                info = _layer_info(i, layer, shape)
+                if 0 in info.out_shape:
+                    raise ArchitectureError(i, f"output {info.out_shape} is empty")
+                infos.append(info)
+                shape = info.out_shape
+            last = self.layers[-1] if self.layers else None
+            if not isinstance(last, Dense) or last.units != NUM_CLASSES:
+                raise ArchitectureError(
+                    None, f"the last layer must be a dense layer of {NUM_CLASSES} units (one per digit)"
+                )
+        except ArchitectureError as error:
+            return Analysis(infos, error)
+        return Analysis(infos, None)
+
+    def validate(self) -> list[LayerInfo]:
+        """Every layer's shapes, or ArchitectureError for an impossible network."""
+        analysis = self.analyse()
+        if analysis.error is not None:
+            raise analysis.error
+        return analysis.layers
+
+    # JSON
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "layers": [{"kind": layer.kind, **asdict(layer)} for layer in self.layers],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Architecture:
+        if not isinstance(data, dict) or not isinstance(data.get("layers"), list):
+            raise ArchitectureError(None, "an architecture is an object with a 'layers' list")
+        layers = []
+        for i, entry in enumerate(data["layers"]):
+            if not isinstance(entry, dict) or entry.get("kind") not in LAYER_TYPES:
+                raise ArchitectureError(i, f"unknown layer kind in {entry!r}")
+            layer_type = LAYER_TYPES[entry["kind"]]
+            known = {f.name for f in fields(layer_type)}
+            unknown = set(entry) - known - {"kind"}
+            if unknown:
+                raise ArchitectureError(i, f"{entry['kind']} has no setting {sorted(unknown)}")
+            layers.append(layer_type(**{k: v for k, v in entry.items() if k in known}))
+        return cls(layers, str(data.get("name", "custom")))
+
+    @classmethod
+    def from_json(cls, text: str) -> Architecture:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ArchitectureError(None, f"not valid JSON: {error}") from error
+        return cls.from_dict(data)

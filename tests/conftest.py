@@ -1,0 +1,21 @@
+"""Shared test set-up: Qt offscreen, and the development copy of MNIST when it is there."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Before any Qt import: no screen needed, and pyqtgraph must bind to PySide6.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The full MNIST set beside the checkout (development and CI only)."""
+    if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"MNIST is not at {SHARED_MNIST}")
+    return SHARED_MNIST
