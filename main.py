@@ -1,4 +1,4 @@
-"""ConvLens: `python main.py` opens the app; `python main.py train|eval|predict ...` run headless."""
+"""ConvLens: `python main.py` opens the app; `main.py train|eval|predict ...` run headless."""
 
 import sys
 

@@ -212,13 +212,14 @@ def _download_one(name, dest, base_urls, sha256, timeout, progress, should_stop)
     filename = f"{name}.gz"
     if should_stop is not None and should_stop():
         raise DownloadCancelled("the download was cancelled")
-    reasons = []
+    reasons, corrupt = [], []
     for base in base_urls:
         url = base.rstrip("/") + "/" + filename
         try:
             packed = _fetch(url, filename, timeout, progress, should_stop)
             content = gzip.decompress(packed)
         except urllib.error.HTTPError as e:
+            e.close()  # it holds the connection open
             reasons.append(f"{url}: HTTP {e.code} {e.reason}")
             continue
         except urllib.error.URLError as e:
@@ -229,11 +230,17 @@ def _download_one(name, dest, base_urls, sha256, timeout, progress, should_stop)
             reasons.append(f"{url}: {e}")
             continue
         if hashlib.sha256(content).hexdigest() != sha256[name]:
-            reasons.append(f"{url}: the file failed its SHA-256 checksum check (it is corrupt)")
+            corrupt.append(url)
             continue
         # Keep the verified archive: 5x smaller on disk, and read_idx reads it directly.
         _write_atomically(dest / filename, packed)
         return
+    if corrupt and not reasons:
+        raise DatasetError(
+            f"{filename} failed its SHA-256 checksum check ({', '.join(corrupt)}): the download "
+            "is corrupt; try again later, or choose a folder that holds the MNIST files"
+        )
+    reasons += [f"{url}: failed its SHA-256 checksum check" for url in corrupt]
     raise DatasetError(
         f"could not download {filename} ({'; '.join(reasons) or 'no mirror given'}): "
         "check your connection, or choose a folder that holds the MNIST files"

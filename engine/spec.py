@@ -112,7 +112,9 @@ class Analysis:
 
 def _positive_int(value, what: str, index: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ArchitectureError(index, f"{what} must be a whole number of at least 1, not {value!r}")
+        raise ArchitectureError(
+            index, f"{what} must be a whole number of at least 1, not {value!r}"
+        )
     return value
 
 
@@ -151,7 +153,9 @@ def _conv_info(i: int, layer: Conv, shape: Shape) -> LayerInfo:
 
 def _pool_info(i: int, layer: Pool, shape: Shape) -> LayerInfo:
     if layer.op not in Pool.OPS:
-        raise ArchitectureError(i, f"pooling must be one of {', '.join(Pool.OPS)}, not {layer.op!r}")
+        raise ArchitectureError(
+            i, f"pooling must be one of {', '.join(Pool.OPS)}, not {layer.op!r}"
+        )
     k = _positive_int(layer.size, "pooling window", i)
     s = _positive_int(layer.step, "pooling stride", i)
     c, h, w = shape
@@ -170,7 +174,9 @@ def _layer_info(i: int, layer: LayerSpec, shape: Shape) -> LayerInfo:
         return _pool_info(i, layer, shape)
     if isinstance(layer, Flatten):
         if layer.order not in ("row", "column"):
-            raise ArchitectureError(i, f"flatten order must be 'row' or 'column', not {layer.order!r}")
+            raise ArchitectureError(
+                i, f"flatten order must be 'row' or 'column', not {layer.order!r}"
+            )
         return LayerInfo(i, layer, shape, (math.prod(shape),), 0)
     if isinstance(layer, Dense):
         if not flat:
@@ -179,13 +185,16 @@ def _layer_info(i: int, layer: LayerSpec, shape: Shape) -> LayerInfo:
         return LayerInfo(i, layer, shape, (units,), units * (shape[0] + 1))
     if isinstance(layer, Activation):
         if layer.function not in Activation.FUNCTIONS:
+            choices = ", ".join(Activation.FUNCTIONS)
             raise ArchitectureError(
-                i, f"activation must be one of {', '.join(Activation.FUNCTIONS)}, not {layer.function!r}"
+                i, f"activation must be one of {choices}, not {layer.function!r}"
             )
         return LayerInfo(i, layer, shape, shape, 0)
     if isinstance(layer, Dropout):
         if not isinstance(layer.rate, int | float) or not 0 <= layer.rate < 1:
-            raise ArchitectureError(i, f"dropout rate must be at least 0 and below 1, not {layer.rate!r}")
+            raise ArchitectureError(
+                i, f"dropout rate must be at least 0 and below 1, not {layer.rate!r}"
+            )
         return LayerInfo(i, layer, shape, shape, 0)
     if isinstance(layer, BatchNorm):
         return LayerInfo(i, layer, shape, shape, 2 * shape[0])
@@ -230,7 +239,8 @@ class Architecture:
             last = self.layers[-1] if self.layers else None
             if not isinstance(last, Dense) or last.units != NUM_CLASSES:
                 raise ArchitectureError(
-                    None, f"the last layer must be a dense layer of {NUM_CLASSES} units (one per digit)"
+                    None,
+                    f"the last layer must be a dense layer of {NUM_CLASSES} units (one per digit)",
                 )
         except ArchitectureError as error:
             return Analysis(infos, error)

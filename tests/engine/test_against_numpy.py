@@ -51,7 +51,11 @@ def test_conv_matches_numpy(channels, size, stride, padding):
     with torch.no_grad():
         out = module(torch.tensor(x, dtype=torch.float32)[None])[0].numpy()
     expected = reference_conv(
-        x, module.weight.detach().double().numpy(), module.bias.detach().numpy(), stride, info.padding
+        x,
+        module.weight.detach().double().numpy(),
+        module.bias.detach().numpy(),
+        stride,
+        info.padding,
     )
     assert out.shape == info.out_shape
     np.testing.assert_allclose(out, expected, atol=1e-5)

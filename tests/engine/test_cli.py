@@ -40,8 +40,25 @@ def test_digits(mnist_dir, tmp_path_factory):
 
 def test_train_saves_a_model_with_its_recipe(mnist_dir, tmp_path):
     out = tmp_path / "tiny.safetensors"
-    result = run("train", "--data", mnist_dir, "--arch", "tiny", "--epochs", "1", "--limit", "3000",
-                 "--lr", "3e-3", "--l2", "1e-4", "--seed", "3", "--out", out)
+    result = run(
+        "train",
+        "--data",
+        mnist_dir,
+        "--arch",
+        "tiny",
+        "--epochs",
+        "1",
+        "--limit",
+        "3000",
+        "--lr",
+        "3e-3",
+        "--l2",
+        "1e-4",
+        "--seed",
+        "3",
+        "--out",
+        out,
+    )
     assert "test accuracy" in result.stdout and out.exists()
     model, info = load_model(out)
     assert model.architecture.name == "tiny"
@@ -82,10 +99,13 @@ def test_plain_predict_output(test_digits):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("eval", "--data", "/nonexistent/mnist"), "MNIST folder /nonexistent/mnist does not exist"),
+        (
+            ("eval", "--data", "/nonexistent/mnist"),
+            "MNIST folder /nonexistent/mnist does not exist",
+        ),
         (("eval", "--data", ROOT / "engine"), "idx3-ubyte.gz is missing from"),
         (("predict", "x.png", "--model", "/nonexistent.safetensors"), "cannot read"),
-        (("train", "--arch", '/nonexistent.json'), "cannot read"),
+        (("train", "--arch", "/nonexistent.json"), "cannot read"),
     ],
 )
 def test_bad_input_is_one_clear_line(args, message):

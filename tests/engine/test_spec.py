@@ -36,7 +36,8 @@ def test_shapes_and_parameter_counts():
 
 
 @pytest.mark.parametrize(
-    "padding, stride, side", [("valid", 1, 26), ("same", 1, 28), ("same", 2, 14), (2, 1, 30), (1, 3, 10)]
+    "padding, stride, side",
+    [("valid", 1, 26), ("same", 1, 28), ("same", 2, 14), (2, 1, 30), (1, 3, 10)],
 )
 def test_padding_and_stride_set_the_map_size(padding, stride, side):
     info = small(Conv(2, 3, stride, padding)).validate()[0]
@@ -104,15 +105,28 @@ def test_keras_style_editing():
     assert architecture.pop() == Dropout(0.1)
     architecture.insert(1, Activation("tanh"))
     architecture.move(1, 0)
-    assert [layer.kind for layer in architecture.layers] == ["activation", "conv", "flatten", "dense"]
+    assert [layer.kind for layer in architecture.layers] == [
+        "activation",
+        "conv",
+        "flatten",
+        "dense",
+    ]
     assert architecture.remove(0) == Activation("tanh")
     assert architecture.validate()[0].out_shape == (4, 26, 26)
 
 
 def test_json_round_trip():
     architecture = Architecture(
-        [Conv(3, 4, 2, "same"), BatchNorm(), Activation("leaky_relu"), Pool("sum", 3, 1),
-         Conv(2, 3, padding=1), Flatten("column"), Dropout(0.3), Dense(10)],
+        [
+            Conv(3, 4, 2, "same"),
+            BatchNorm(),
+            Activation("leaky_relu"),
+            Pool("sum", 3, 1),
+            Conv(2, 3, padding=1),
+            Flatten("column"),
+            Dropout(0.3),
+            Dense(10),
+        ],
         name="mine",
     )
     again = Architecture.from_json(architecture.to_json())

@@ -49,7 +49,9 @@ def test_training_lowers_the_loss_and_raises_accuracy(subset):
     last = np.mean([r.data_loss for r in reports[-10:]])
     assert last < 0.5 * first
     assert before < 0.3 and after.accuracy > 0.85
-    assert after.confusion.sum() == 1000 and np.trace(after.confusion) == round(1000 * after.accuracy)
+    assert after.confusion.sum() == 1000 and np.trace(after.confusion) == round(
+        1000 * after.accuracy
+    )
     assert after.per_class[1] == after.confusion[1, 1] / after.confusion[1].sum()
 
 
@@ -58,7 +60,13 @@ def test_should_stop_ends_the_run_between_steps(subset):
     model = build_model(presets.tiny())
     reports = []
     result = train(
-        model, x, y, TrainConfig(epochs=3), reports.append, lambda: len(reports) >= 5, report_every=0
+        model,
+        x,
+        y,
+        TrainConfig(epochs=3),
+        reports.append,
+        lambda: len(reports) >= 5,
+        report_every=0,
     )
     assert result.stopped and len(reports) == 5
     assert all(torch.isfinite(p).all() for p in model.parameters())
@@ -84,8 +92,13 @@ def test_a_diverging_run_stops_with_a_clear_error(subset):
 
 @pytest.mark.parametrize(
     "change, message",
-    [({"epochs": 0}, "epochs"), ({"lr": 0}, "learning rate"), ({"l1": -1}, "lambdas"),
-     ({"optimizer": "rmsprop"}, "optimizer"), ({"loss": "hinge"}, "loss")],
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"lr": 0}, "learning rate"),
+        ({"l1": -1}, "lambdas"),
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"loss": "hinge"}, "loss"),
+    ],
 )
 def test_bad_settings_are_refused(subset, change, message):
     x, y, *_ = subset
