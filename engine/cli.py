@@ -157,7 +157,9 @@ def _eval(args) -> int:
             )
         )
         return 0
-    print(f"{info.name}: test accuracy {evaluation.accuracy:.2%} on {len(data.test_labels):,} images")
+    print(
+        f"{info.name}: test accuracy {evaluation.accuracy:.2%} on {len(data.test_labels):,} images"
+    )
     print("per class: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(evaluation.per_class)))
     print("confusion (rows: true digit, columns: predicted):")
     print("      " + "".join(f"{d:>6}" for d in range(10)))

@@ -95,8 +95,10 @@ def _module(info: spec.LayerInfo) -> nn.Module:
     if isinstance(layer, spec.Dropout):
         return nn.Dropout(layer.rate)
     if isinstance(layer, spec.BatchNorm):
-        return nn.BatchNorm2d(info.in_shape[0]) if len(info.in_shape) == 3 else nn.BatchNorm1d(
-            info.in_shape[0]
+        return (
+            nn.BatchNorm2d(info.in_shape[0])
+            if len(info.in_shape) == 3
+            else nn.BatchNorm1d(info.in_shape[0])
         )
     raise spec.ArchitectureError(info.index, f"unknown layer {layer!r}")
 
