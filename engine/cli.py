@@ -142,9 +142,9 @@ def _train(args) -> int:
 
 def _eval(args) -> int:
     model, info = load_model(args.model)
-    data = mnist.load_mnist(mnist.resolve_data_dir(args.data))
+    test_images, test_labels = mnist.load_test_split(mnist.resolve_data_dir(args.data))
     evaluation = training.evaluate(
-        model, torch.from_numpy(data.test_images), torch.from_numpy(data.test_labels)
+        model, torch.from_numpy(test_images), torch.from_numpy(test_labels)
     )
     if args.json:
         print(
@@ -157,9 +157,7 @@ def _eval(args) -> int:
             )
         )
         return 0
-    print(
-        f"{info.name}: test accuracy {evaluation.accuracy:.2%} on {len(data.test_labels):,} images"
-    )
+    print(f"{info.name}: test accuracy {evaluation.accuracy:.2%} on {len(test_labels):,} images")
     print("per class: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(evaluation.per_class)))
     print("confusion (rows: true digit, columns: predicted):")
     print("      " + "".join(f"{d:>6}" for d in range(10)))

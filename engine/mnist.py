@@ -139,14 +139,24 @@ def _load_split(folder: Path, images_name: str, labels_name: str) -> tuple[np.nd
     return images, labels.astype(np.int64)
 
 
-def load_mnist(folder: str | os.PathLike) -> Mnist:
-    """Load the four MNIST files (raw or .gz) from `folder`, checking that they fit together."""
+def _existing(folder: str | os.PathLike) -> Path:
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"the MNIST folder {folder} does not exist: {_HOW_TO_GET}")
+    return folder
+
+
+def load_mnist(folder: str | os.PathLike) -> Mnist:
+    """Load the four MNIST files (raw or .gz) from `folder`, checking that they fit together."""
+    folder = _existing(folder)
     train_images, train_labels = _load_split(folder, TRAIN_IMAGES, TRAIN_LABELS)
     test_images, test_labels = _load_split(folder, TEST_IMAGES, TEST_LABELS)
     return Mnist(train_images, train_labels, test_images, test_labels)
+
+
+def load_test_split(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Only the 10,000 test images and their labels: all that evaluation needs."""
+    return _load_split(_existing(folder), TEST_IMAGES, TEST_LABELS)
 
 
 def has_mnist(folder: str | os.PathLike) -> bool:

@@ -103,7 +103,7 @@ def test_plain_predict_output(test_digits):
             ("eval", "--data", "/nonexistent/mnist"),
             "MNIST folder /nonexistent/mnist does not exist",
         ),
-        (("eval", "--data", ROOT / "engine"), "idx3-ubyte.gz is missing from"),
+        (("eval", "--data", ROOT / "engine"), "t10k-images-idx3-ubyte.gz is missing from"),
         (("predict", "x.png", "--model", "/nonexistent.safetensors"), "cannot read"),
         (("train", "--arch", "/nonexistent.json"), "cannot read"),
     ],
