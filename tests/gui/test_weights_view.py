@@ -1,0 +1,62 @@
+"""The weights view: histograms and near-zero shares per layer, gradient curves on a log scale."""
+
+import numpy as np
+import pytest
+import torch
+
+from engine import presets
+from engine.training import Progress, build_model
+from gui.weights_view import WeightsView, near_zero_share
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = WeightsView()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _progress(step: int, grads: dict[int, float]) -> Progress:
+    return Progress(1, 2, step, 10, 0.5, 0.01, 0.9, 1000.0, step * 0.1, grads)
+
+
+def test_near_zero_share():
+    assert near_zero_share(np.array([1.0, -0.5, 0.005, -0.001, 0.0])) == 0.6
+    assert near_zero_share(np.zeros(4)) == 1.0
+
+
+def test_l1_style_sparse_weights_show_a_larger_near_zero_share(view):
+    dense = build_model(presets.tiny(), seed=0)
+    sparse = build_model(presets.tiny(), seed=0)
+    with torch.no_grad():
+        for module in (sparse.layers[0], sparse.layers[4]):
+            # What L1 does: most weights pulled to (about) zero, a few kept.
+            keep = torch.rand(module.weight.shape, generator=torch.Generator().manual_seed(1)) < 0.2
+            module.weight.mul_(keep).add_(~keep * 1e-5)
+    view.update_weights(dense)
+    shares = dict(view.near_zero)
+    assert list(shares) == [0, 4] and all(share < 0.05 for share in shares.values())
+    heights = view.bars[4].opts["height"]
+    assert heights.sum() == 5760 and len(heights) == 41
+    view.update_weights(sparse)
+    assert all(view.near_zero[i] > 0.7 > shares[i] for i in shares)
+    assert "near 0" in view.histograms[0].titleLabel.text
+    assert view.bars[0].opts["height"][20] >= 0.75 * 100  # the spike, in the bin centred on 0
+
+
+def test_gradients_plot_per_layer_and_rebuild_with_the_architecture(view):
+    view.update_weights(build_model(presets.tiny(), seed=0))
+    for step in range(1, 4):
+        view.add_gradients(_progress(step, {0: 10.0**-step, 4: 0.1}))
+    view.add_gradients(_progress(4, {}))  # a report without gradients adds nothing
+    x, y = view.curves[0].getOriginalDataset()
+    np.testing.assert_allclose(x, [0.1, 0.2, 0.3])
+    np.testing.assert_allclose(y, [0.1, 0.01, 0.001])
+    assert view.gradient_plot.ctrl.logYCheck.isChecked()
+    view.update_weights(build_model(presets.deep_sigmoid(), seed=0))
+    assert set(view.histograms) == {0, 2, 5, 9, 11, 13}
+    view.add_gradients(_progress(1, {i: 1e-3 for i in view.histograms}))
+    assert len(view.curves[13].getOriginalDataset()[1]) == 1
+    view.clear_gradients()
+    assert view.times == [] and view.gradients[13] == []
+    assert view.curves[13].getOriginalDataset()[1] is None  # pyqtgraph's empty curve
