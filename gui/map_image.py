@@ -1,0 +1,111 @@
+"""One map on the shared diverging colour scale, drawn fast enough to redraw 100 per stroke."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QImage
+
+COLORMAP = pg.colormap.get("CET-D1A")  # dark blue - near white - dark red
+_NICE_STEPS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) >= ``value``."""
+    if not value > 0 or not math.isfinite(value):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in _NICE_STEPS if step * power >= value * (1 - 1e-9))
+
+
+def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
+    """(-m, m), m the largest magnitude rounded up to a nice number: 0 is always the middle
+    colour, and the scale stays put while a stroke changes the values a little."""
+    finite = values[np.isfinite(values)]
+    m = nice_ceiling(float(np.abs(finite).max())) if finite.size else 1.0
+    return -m, m
+
+
+def argb_table(colormap: pg.ColorMap) -> np.ndarray:
+    """257 packed 0xAARRGGBB colours: the map's 256, then transparent (for NaN)."""
+    rgba = colormap.getLookupTable(nPts=256, alpha=True).astype(np.uint32)
+    packed = (rgba[:, 3] << 24) | (rgba[:, 0] << 16) | (rgba[:, 1] << 8) | rgba[:, 2]
+    return np.append(packed, np.uint32(0)).astype(np.uint32)
+
+
+def colorize(values: np.ndarray, levels: tuple[float, float], table: np.ndarray) -> np.ndarray:
+    """Packed ARGB32 pixels for ``values`` of any shape (NaN -> the table's last entry)."""
+    low, high = levels
+    scale = 256.0 / (high - low) if high > low else 0.0  # 256 equal bins, as pyqtgraph
+    index = np.clip((values - low) * scale, 0, 255)
+    if np.isnan(index).any():  # kernel mosaics have NaN gaps
+        index = np.where(np.isnan(index), 256, index)
+    return np.ascontiguousarray(table[index.astype(np.intp)])
+
+
+TABLE = argb_table(COLORMAP)
+
+
+class MapImage(pg.ImageItem):
+    """An ImageItem for small float maps (row-major; NaN transparent) on COLORMAP.
+
+    ``image`` holds the values as given. Drawing is leaner than pyqtgraph's, which matters
+    with a hundred maps redrawn per stroke: for an Indexed8 image pyqtgraph rebuilds a
+    256-entry Qt colour table on every render (more work than colouring a 28x28 map), and
+    its ``paint`` and ``boundingRect`` do more bookkeeping than a plain map needs. A grid
+    colours all its maps in one NumPy operation and hands each its pixels (``show``).
+    """
+
+    def __init__(self):
+        self._bounds = QRectF()
+        self._pixels: np.ndarray | None = None  # keeps the QImage's memory alive
+        super().__init__(axisOrder="row-major")
+
+    def show(self, values: np.ndarray, levels: tuple[float, float], pixels=None) -> None:
+        """Show (H, W) ``values`` on ``levels``; ``pixels``: their colours, if already made.
+
+        A map of the same shape as before skips ``setImage``'s bookkeeping (level checks,
+        geometry, signals that nothing here listens to): only its values and colours change.
+        """
+        if pixels is None or self.image is None or self.image.shape != values.shape:
+            self.setImage(values, autoLevels=False, levels=levels)
+        else:
+            self.image, self.levels = values, levels
+        if pixels is not None:
+            self._set_pixels(pixels)
+            self.update()
+
+    def setImage(self, image=None, **kwargs) -> None:
+        if image is not None:
+            bounds = QRectF(0, 0, image.shape[1], image.shape[0])
+            if bounds != self._bounds:
+                self.prepareGeometryChange()
+                self._bounds = bounds
+        super().setImage(image, **kwargs)
+
+    def _set_pixels(self, pixels: np.ndarray) -> None:
+        self._pixels = pixels
+        height, width = pixels.shape
+        self.qimage = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32)
+        self._renderRequired = False
+        self._unrenderable = False
+
+    def render(self) -> None:
+        if self.image is None or self.image.size == 0 or self.levels is None:
+            self._unrenderable = True
+            return
+        self._set_pixels(colorize(self.image, tuple(self.levels), TABLE))
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter, *args) -> None:
+        if self.image is None:
+            return
+        if self._renderRequired:
+            self.render()
+        if not self._unrenderable:
+            painter.drawImage(self._bounds, self.qimage)

@@ -1,0 +1,94 @@
+"""The main window's menus, actions and shortcuts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+ABOUT = (
+    "<h3>ConvLens</h3>"
+    "<p>See how a convolutional neural network classifies a digit: every kernel, feature map "
+    "and number, live as you draw, and while it learns.</p>"
+    "<p>Draw with the left button, erase with the right one. Hover over a map to read its "
+    "values; click it to enlarge it.</p>"
+)
+
+
+@dataclass
+class Actions:
+    open_image: QAction
+    paste: QAction
+    open_model: QAction
+    save_model: QAction
+    quit: QAction
+    undo: QAction
+    clear: QAction
+    train: QAction
+    stop: QAction
+    architecture: QAction
+    choose_data: QAction
+    download_data: QAction
+    about: QAction
+
+
+def _action(window: QMainWindow, menu, text: str, slot, *keys) -> QAction:
+    action = QAction(text, window)
+    if keys:
+        action.setShortcuts([QKeySequence(key) for key in keys])
+    if slot is not None:
+        action.triggered.connect(slot)
+    menu.addAction(action)
+    return action
+
+
+def build_menus(window) -> Actions:
+    """Menus File, Edit, Train, Model, Data and Help, connected to the window's handlers."""
+    bar = window.menuBar()
+    file = bar.addMenu("&File")
+    open_image = _action(
+        window, file, "Open image…", window._on_open_image, QKeySequence.StandardKey.Open
+    )
+    paste = _action(window, file, "Paste", window.paste, QKeySequence.StandardKey.Paste)
+    file.addSeparator()
+    open_model = _action(window, file, "Open model…", window._on_open_model, "Ctrl+Shift+O")
+    save_model = _action(
+        window, file, "Save model…", window._on_save_model, QKeySequence.StandardKey.Save
+    )
+    file.addSeparator()
+    quit_ = _action(window, file, "Quit", window.close, QKeySequence.StandardKey.Quit)
+
+    edit = bar.addMenu("&Edit")
+    undo = _action(window, edit, "Undo", window.canvas.undo, QKeySequence.StandardKey.Undo)
+    clear = _action(window, edit, "Clear", window.canvas.clear, "Delete", "Ctrl+L")
+
+    train_menu = bar.addMenu("&Train")
+    train = _action(window, train_menu, "Train…", window._on_train, "Ctrl+T")
+    stop = _action(window, train_menu, "Stop", window._on_stop, "Esc", "Ctrl+.")
+    stop.setEnabled(False)
+    train_menu.addSeparator()
+    train_menu.addAction(window.training_dock.toggleViewAction())
+
+    model_menu = bar.addMenu("&Model")
+    architecture = _action(window, model_menu, "Architecture…", None)
+    architecture.setEnabled(False)  # the architecture editor connects here when it exists
+    window.model_menu = model_menu
+
+    data = bar.addMenu("&Data")
+    choose_data = _action(
+        window, data, "Choose MNIST folder…", lambda: window.source.choose_folder()
+    )
+    download_data = _action(window, data, "Download MNIST", lambda: window.source.download())
+
+    help_menu = bar.addMenu("&Help")
+    about = _action(window, help_menu, "About ConvLens", lambda: show_about(window))
+    return Actions(
+        open_image, paste, open_model, save_model, quit_, undo, clear, train, stop,
+        architecture, choose_data, download_data, about,
+    )  # fmt: skip
+
+
+def show_about(window: QMainWindow) -> None:
+    box = QMessageBox(QMessageBox.Icon.Information, "About ConvLens", ABOUT, parent=window)
+    box.open()

@@ -1,0 +1,131 @@
+"""The feature-map view is built from the architecture and shows the engine's numbers."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from engine import spec
+from engine.model_file import ModelInfo
+from engine.network import trace_image
+from engine.presets import PRESETS
+from engine.training import build_model
+from gui.layer_panel import kernel_mosaic
+from gui.map_grid import MapGrid, StripView
+from gui.map_image import nice_ceiling
+
+
+@pytest.fixture
+def digit(window):
+    """A test-set-like '3' shown in the window."""
+    image = np.zeros((28, 28), np.float32)
+    image[6:9, 9:19] = 1
+    image[12:15, 12:19] = 1
+    image[19:22, 9:19] = 1
+    image[6:22, 17:20] = 1
+    window.show_image(image)
+    return image
+
+
+def check_panels(window):
+    """One panel per layer; the right number of maps; the values those of the engine."""
+    infos = window.model.infos
+    assert [panel.info for panel in window.maps.panels] == infos
+    trace = trace_image(window.model, window.image)
+    weights = dict(enumerate(window.model.layers))
+    for info, panel, output in zip(infos, window.maps.panels, trace.outputs, strict=True):
+        if len(info.out_shape) == 3:
+            assert isinstance(panel.output, MapGrid)
+            assert len(panel.output.items) == info.out_shape[0]
+            for item, values in zip(panel.output.items, output, strict=True):
+                np.testing.assert_array_equal(item.image, values)
+            low, high = panel.output.levels()
+            assert low == -high == -nice_ceiling(np.abs(output).max())  # 0 in the middle
+        else:
+            assert isinstance(panel.output, StripView)
+            np.testing.assert_array_equal(panel.output.item.image, output.reshape(1, -1))
+        if isinstance(info.layer, spec.Conv):
+            kernels = weights[info.index].weight.detach().numpy()
+            assert len(panel.kernels.items) == info.layer.filters
+            for item, weight in zip(panel.kernels.items, kernels, strict=True):
+                np.testing.assert_array_equal(item.image, kernel_mosaic(weight))
+        else:
+            assert panel.kernels is None
+
+
+def test_default_model_panels_show_the_trace(window, digit):
+    assert len(window.maps.panels) == 12
+    assert len(window.maps.panels[3].output.items) == 32
+    check_panels(window)
+
+
+@pytest.mark.parametrize("preset", ["tiny", "lenet5"])
+def test_other_architectures_rebuild_the_panels(window, digit, preset):
+    model = build_model(PRESETS[preset](), seed=1)
+    window.set_model(model, ModelInfo(preset, {}))
+    assert len(window.maps.panels) == len(model.infos)
+    check_panels(window)
+
+
+def test_same_architecture_updates_in_place(window, digit):
+    panels = list(window.maps.panels)
+    window.set_model(build_model(PRESETS["default"](), seed=5), ModelInfo("fresh", {}))
+    assert window.maps.panels == panels
+    check_panels(window)
+
+
+def test_blank_input_shows_zeros(window):
+    window.show_image(None)
+    for panel in window.maps.panels:
+        view = panel.output
+        images = (
+            [item.image for item in view.items] if isinstance(view, MapGrid) else [view.item.image]
+        )
+        assert not any(image.any() for image in images)
+
+
+def view_point(grid, item, row, col):
+    """Where pixel (row, col) of ``item`` is in ``grid``'s viewport."""
+    return grid.mapFromScene(item.mapToScene(QPointF(col + 0.5, row + 0.5)))
+
+
+def test_hover_reports_the_value_under_the_cursor(window, digit, qtbot):
+    grid = window.maps.panels[0].output
+    with qtbot.waitSignal(window.maps.hovered) as hovered:
+        QTest.mouseMove(grid.viewport(), view_point(grid, grid.items[5], 12, 17))
+    value = trace_image(window.model, digit).outputs[0][5, 12, 17]
+    assert hovered.args[0] == f"Layer 0 (conv) · map 5 · row 12, column 17: {value:.4g}"
+    assert window.status.currentMessage() == hovered.args[0]
+
+
+def test_click_enlarges_the_map_and_emits_map_clicked(window, digit, qtbot):
+    grid = window.maps.panels[2].output  # max pool, 16 maps 14x14
+    with qtbot.waitSignal(window.maps.map_clicked) as clicked:
+        QTest.mouseClick(
+            grid.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+            view_point(grid, grid.items[9], 4, 6),
+        )
+    assert clicked.args == [2, 9, 4, 6]
+    dialog = window.maps.dialog
+    assert dialog.isVisible()
+    np.testing.assert_array_equal(dialog.item.image, trace_image(window.model, digit).outputs[2][9])
+    window.show_image(digit[::-1].copy())  # the open dialog follows the new image
+    np.testing.assert_array_equal(dialog.item.image, window.trace.outputs[2][9])
+
+
+def test_clicking_a_dense_strip_enlarges_it_wrapped(window, digit, qtbot):
+    strip = window.maps.panels[8].output  # dense, 128 units
+    window.maps.ensureWidgetVisible(strip)  # a click reaches what is scrolled into view
+    QApplication.processEvents()  # let the scroll area apply the move
+    point = strip.mapFromScene(strip.item.mapToScene(QPointF(100.5, 0.5)))
+    with qtbot.waitSignal(window.maps.map_clicked) as clicked:
+        QTest.mouseClick(
+            strip.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
+        )
+    assert clicked.args == [8, 0, 0, 100]
+    shown = window.maps.dialog.item.image
+    np.testing.assert_array_equal(shown.ravel()[:128], window.trace.outputs[8])
+    assert np.isnan(shown.ravel()[128:]).all()

@@ -1,0 +1,39 @@
+"""The colour scale: nice symmetric levels, and MapImage's colours equal pyqtgraph's."""
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from gui.map_image import COLORMAP, MapImage, nice_ceiling, symmetric_levels
+
+
+@pytest.mark.parametrize(
+    ("value", "nice"), [(0.013, 0.015), (0.9, 1.0), (1.0, 1.0), (2.2, 2.5), (6.02, 8.0), (71, 80)]
+)
+def test_nice_ceiling(value, nice):
+    assert nice_ceiling(value) == pytest.approx(nice)
+
+
+def test_levels_are_symmetric_and_blank_is_unit():
+    assert symmetric_levels(np.array([-0.2, 3.3])) == (-4.0, 4.0)
+    assert symmetric_levels(np.zeros((2, 3))) == (-1.0, 1.0)
+    assert symmetric_levels(np.array([np.nan, -0.5])) == (-0.5, 0.5)
+
+
+def test_map_image_colours_match_pyqtgraph(qtbot):
+    values = np.linspace(-2, 2, 35, dtype=np.float32).reshape(5, 7)
+    values[1, 1] = np.nan
+    ours = MapImage()
+    ours.show(values, (-2.0, 2.0))
+    ours.render()
+    theirs = pg.ImageItem(axisOrder="row-major")
+    theirs.setColorMap(COLORMAP)
+    theirs.setImage(values, autoLevels=False, levels=(-2.0, 2.0))
+    theirs.render()
+    a = ours.qimage.convertToFormat(ours.qimage.Format.Format_ARGB32)
+    b = theirs.qimage.convertToFormat(ours.qimage.Format.Format_ARGB32)
+    for row in range(5):
+        for col in range(7):
+            if (row, col) != (1, 1):
+                assert a.pixel(col, row) == b.pixel(col, row), (row, col)
+    assert a.pixelColor(1, 1).alpha() == b.pixelColor(1, 1).alpha() == 0  # NaN: transparent
