@@ -11,7 +11,6 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from engine.files import atomic_write
 
 DATA_ENV_VAR = "CONVLENS_DATA"
 TRAIN_IMAGES = "train-images-idx3-ubyte"
@@ -204,20 +205,6 @@ def _fetch(url: str, filename: str, timeout: float, progress, should_stop) -> by
     return b"".join(chunks)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, so `path` is either whole or absent."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _download_one(name, dest, base_urls, sha256, timeout, progress, should_stop) -> None:
     filename = f"{name}.gz"
     if should_stop is not None and should_stop():
@@ -243,7 +230,7 @@ def _download_one(name, dest, base_urls, sha256, timeout, progress, should_stop)
             corrupt.append(url)
             continue
         # Keep the verified archive: 5x smaller on disk, and read_idx reads it directly.
-        _write_atomically(dest / filename, packed)
+        atomic_write(dest / filename, packed)
         return
     if corrupt and not reasons:
         raise DatasetError(
