@@ -60,6 +60,8 @@ class Panel(QWidget):
         self.grids: dict[str, list[NumberGrid]] = {}
         self.table: QTableWidget | None = None
         self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(4, 4, 4, 4)
+        self.box.setSpacing(4)
         self.lines = [_label(text) for text in lines]
         for label in self.lines:
             self.box.addWidget(label)

@@ -17,7 +17,10 @@ from engine.network import Network, Trace
 from gui.explain_panels import Panel, panel_for
 from gui.step_player import StepPlayer
 
-PROMPT = "Click a value in a feature map to see how it was computed."
+PROMPT = (
+    "Click a value in a feature map to see how it was computed, or the probability bars "
+    "for the softmax. Double-click a map to enlarge it."
+)
 
 
 def title_of(e: ex.Explanation) -> str:
@@ -72,6 +75,8 @@ class ExplainView(QWidget):
         self.player.step_changed.connect(self._on_step)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)  # a dock below the maps: every pixel of height counts
+        layout.setSpacing(2)
         layout.addWidget(self.title)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.player)

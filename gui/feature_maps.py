@@ -38,7 +38,8 @@ def wrap_vector(vector: np.ndarray) -> np.ndarray:
 
 
 class FeatureMapView(QScrollArea):
-    """A scrolling column of layer panels; hover reports values, click enlarges a map."""
+    """A scrolling column of layer panels; hover reports values, a click on a value says which
+    (``map_clicked``: explain mode), a double click (or a click on a kernel) enlarges the map."""
 
     map_clicked = Signal(int, int, int, int)  # layer, channel, row, col (vectors: 0, 0, unit)
     hovered = Signal(str)  # what is under the cursor, in words
@@ -71,6 +72,7 @@ class FeatureMapView(QScrollArea):
             panel = LayerPanel(info, last=info.index == len(infos) - 1)
             panel.hovered.connect(self._on_hovered)
             panel.clicked.connect(self._on_clicked)
+            panel.double_clicked.connect(self._on_double_clicked)
             self._column.insertWidget(len(self.panels), panel)
             self.panels.append(panel)
         if self.dialog is not None:
@@ -116,14 +118,22 @@ class FeatureMapView(QScrollArea):
             self.hovered.emit(text)
 
     def _on_clicked(self, layer: int, kind: str, index: int, row: int, col: int) -> None:
+        if kind == KERNELS:  # nothing to explain in a weight: enlarge the filter at once
+            self.enlarge(layer, kind, index)
+        else:  # a dialog now would cover the outlines that explain mode draws on the maps
+            self.map_clicked.emit(layer, index, row, col)
+
+    def _on_double_clicked(self, layer: int, kind: str, index: int, row: int, col: int) -> None:
+        self.enlarge(layer, kind, index)
+
+    def enlarge(self, layer: int, kind: str, index: int) -> None:
+        """Show map (or filter) ``index`` of ``layer`` big, in a dialog that follows updates."""
         if self.dialog is None:
             self.dialog = MapDialog(self)
         self._enlarged = (layer, kind, index)
         self._refresh_dialog()
         self.dialog.show()
         self.dialog.raise_()
-        if kind != KERNELS:
-            self.map_clicked.emit(layer, index, row, col)
 
     def _refresh_dialog(self) -> None:
         if self.dialog is None or self._enlarged is None:

@@ -47,6 +47,7 @@ class LayerPanel(QFrame):
 
     hovered = Signal(int, str, int, int, int, float)  # layer, KERNELS/OUTPUT, index, row, col, v
     clicked = Signal(int, str, int, int, int)  # layer, KERNELS/OUTPUT, index, row, col
+    double_clicked = Signal(int, str, int, int, int)
 
     def __init__(self, info: spec.LayerInfo, last: bool = False, parent=None):
         super().__init__(parent)
@@ -88,6 +89,7 @@ class LayerPanel(QFrame):
         layer = self.info.index
         view.hovered.connect(lambda i, r, c, v: self.hovered.emit(layer, kind, i, r, c, v))
         view.clicked.connect(lambda i, r, c: self.clicked.emit(layer, kind, i, r, c))
+        view.double_clicked.connect(lambda i, r, c: self.double_clicked.emit(layer, kind, i, r, c))
         return view
 
     def set_output(self, values: np.ndarray) -> None:

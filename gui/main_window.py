@@ -2,14 +2,15 @@
 
 It owns the current model and the current 28x28 image and wires the passive views to them:
 a drawing, a file, a pasted image or a test digit goes through ``show_image``, a model
-through ``set_model``. Files are in ``window_files``, training in ``window_training``.
+through ``set_model``. Files are in ``window_files``, training in ``window_training``,
+explain mode in ``window_explain``, the architecture and the weights view in ``window_model``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -31,13 +32,15 @@ from gui.status import StatusBar
 from gui.throttle import Throttle
 from gui.trainer import Trainer
 from gui.training_panel import TrainingPanel
+from gui.window_explain import ExplainMixin
 from gui.window_files import FileMixin
+from gui.window_model import ModelMixin
 from gui.window_training import TrainingMixin
 
 LIVE_INTERVAL_MS = 30  # at most ~33 network passes a second while drawing
 
 
-class MainWindow(FileMixin, TrainingMixin, QMainWindow):
+class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow):
     """``MainWindow(model, info, settings)``; see the module docstring."""
 
     def __init__(self, model: Network, info: ModelInfo, settings: QSettings):
@@ -70,8 +73,9 @@ class MainWindow(FileMixin, TrainingMixin, QMainWindow):
         self.training_dock = QDockWidget("Training", self)
         self.training_dock.setObjectName("training_dock")
         self.training_dock.setWidget(self.training_panel)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.training_dock)
-        self.training_dock.hide()
+        self._build_explain()
+        self._build_weights()
+        self._place_docks()
         self.status = StatusBar()
         self.setStatusBar(self.status)
 
@@ -80,6 +84,7 @@ class MainWindow(FileMixin, TrainingMixin, QMainWindow):
         self.commands = build_menus(self)
         self._throttle = Throttle(LIVE_INTERVAL_MS, self._on_ink_settled, self)
         self._connect()
+        self._connect_model()
         self.setAcceptDrops(True)
         self._restore_settings()
         self.set_model(model, info)
@@ -102,6 +107,20 @@ class MainWindow(FileMixin, TrainingMixin, QMainWindow):
         self.training_panel.keep_clicked.connect(self._on_keep_model)
         self.training_panel.revert_clicked.connect(self._on_revert_model)
 
+    def _place_docks(self) -> None:
+        """Explain, Training and Weights as tabs below the maps (a saved layout overrides)."""
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        for dock in (self.explain_dock, self.training_dock, self.weights_dock):
+            self.addDockWidget(bottom, dock)
+        self.tabifyDockWidget(self.explain_dock, self.training_dock)
+        self.tabifyDockWidget(self.training_dock, self.weights_dock)
+        self.training_dock.hide()  # shown when a run starts
+        self.weights_dock.hide()
+        self.explain_dock.raise_()
+
+    def _size_docks(self) -> None:
+        self.resizeDocks([self.explain_dock], [340], Qt.Orientation.Vertical)
+
     def show_error(self, title: str, text: str) -> None:
         """Every failure goes through here: a non-blocking message box and the status bar."""
         self.last_error = (title, text)
@@ -113,14 +132,17 @@ class MainWindow(FileMixin, TrainingMixin, QMainWindow):
 
     def set_model(self, model: Network, info: ModelInfo) -> None:
         """Show ``model``: panels rebuilt only for a new architecture; kernels; verdict."""
+        self.forget_explain_marks()  # before the maps they outline may go
         self.model, self.info = model.to("cpu").eval(), info
         self.maps.set_layers(model.infos)
         self.maps.set_weights(conv_weights(model))
+        self.show_weights(model)
         for view in self.maps.findChildren(QGraphicsView):
             view.setAcceptDrops(False)  # let files dropped on a plot reach the window
         self.status.set_model(info)
         self.setWindowTitle(f"ConvLens — {info.name}")
         self._update_outputs()
+        self.flush_explain()  # the outlines go on the new panels at once
 
     def show_image(self, image: np.ndarray | None, note: str = "") -> None:
         """Make ``image`` (28x28 ink in [0, 1]; None: blank) the network's input."""
@@ -136,10 +158,13 @@ class MainWindow(FileMixin, TrainingMixin, QMainWindow):
             self.trace = trace_image(self._live_model or self.model, self.image)
             self.prediction.set_probabilities(self.trace.probabilities, self._note)
         self.maps.set_trace(self.trace)
+        self.sync_explain()
 
     def flush(self) -> None:
-        """Bring the verdict up to date with the canvas now (it otherwise follows within ~30 ms)."""
+        """Bring the verdict (and the explanation) up to date with the canvas now (it otherwise
+        follows within ~30 ms, the explanation within ~150 ms)."""
         self._throttle.flush()
+        self.flush_explain()
 
     # --- inputs ----------------------------------------------------------------------------
     def _on_canvas_changed(self, _ink: np.ndarray) -> None:
@@ -180,6 +205,8 @@ class MainWindow(FileMixin, TrainingMixin, QMainWindow):
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
+        else:  # room for a conv explanation; only once laid out does the size hold
+            QTimer.singleShot(0, self._size_docks)
         splitter = self.settings.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)

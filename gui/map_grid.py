@@ -43,6 +43,7 @@ class ScaledView(pg.GraphicsLayoutWidget):
 
     hovered = Signal(int, int, int, float)  # map index, row, col, value
     clicked = Signal(int, int, int)  # map index, row, col
+    double_clicked = Signal(int, int, int)  # the same, after ``clicked`` for its first click
 
     def __init__(self, label: str, parent=None):
         super().__init__(parent)
@@ -91,7 +92,7 @@ class ScaledView(pg.GraphicsLayoutWidget):
         cell = self._cell_at_scene(event.scenePos())
         if cell is not None:
             event.accept()
-            self.clicked.emit(*cell)
+            (self.double_clicked if event.double() else self.clicked).emit(*cell)
 
 
 class MapGrid(ScaledView):

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
+from engine.presets import PRESETS
+
 ABOUT = (
     "<h3>ConvLens</h3>"
     "<p>See how a convolutional neural network classifies a digit: every kernel, feature map "
     "and number, live as you draw, and while it learns.</p>"
     "<p>Draw with the left button, erase with the right one. Hover over a map to read its "
-    "values; click it to enlarge it.</p>"
+    "values; click a value to see how it was computed, double-click a map to enlarge it; "
+    "click the probability bars to see the softmax.</p>"
 )
 
 
@@ -69,11 +72,22 @@ def build_menus(window) -> Actions:
     stop.setEnabled(False)
     train_menu.addSeparator()
     train_menu.addAction(window.training_dock.toggleViewAction())
+    train_menu.addAction(window.weights_dock.toggleViewAction())
 
     model_menu = bar.addMenu("&Model")
-    architecture = _action(window, model_menu, "Architecture…", None)
-    architecture.setEnabled(False)  # the architecture editor connects here when it exists
-    window.model_menu = model_menu
+    architecture = _action(
+        window, model_menu, "Architecture…", window._on_architecture, "Ctrl+Shift+A"
+    )
+    presets = model_menu.addMenu("Presets (untrained)")
+    presets.setToolTipsVisible(True)
+    for name, make in PRESETS.items():
+        preset = _action(
+            window, presets, name, lambda _=False, make=make: window.apply_architecture(make())
+        )
+        preset.setToolTip(make.__doc__)
+    model_menu.addSeparator()
+    model_menu.addAction(window.explain_dock.toggleViewAction())
+    window.model_menu, window.presets_menu = model_menu, presets
 
     data = bar.addMenu("&Data")
     choose_data = _action(

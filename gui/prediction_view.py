@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -13,7 +13,12 @@ WINNER = "#c0392b"
 
 
 class PredictionView(QWidget):
-    """Built once; ``set_probabilities`` updates the bars and labels in place."""
+    """Built once; ``set_probabilities`` updates the bars and labels in place.
+
+    ``clicked`` fires on a left click on the bars (the window explains the softmax then).
+    """
+
+    clicked = Signal()
 
     def __init__(self, beside: QWidget | None = None, parent=None):
         """``beside``: a widget shown left of the digit (the network's input)."""
@@ -35,6 +40,10 @@ class PredictionView(QWidget):
         self.plot.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
         self.plot.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.5, 1)]])
         self.plot.setMinimumHeight(120)
+        self.plot.setToolTip(
+            "Click to see how the softmax turns the logits into these probabilities"
+        )
+        self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.bars = pg.BarGraphItem(
             x=np.arange(10), height=np.zeros(10), width=0.7, brushes=[BAR] * 10, pen=None
         )
@@ -78,6 +87,11 @@ class PredictionView(QWidget):
             if label.textItem.toPlainText() != text:
                 label.setText(text)
             label.setPos(d, float(p))
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            event.accept()
+            self.clicked.emit()
 
     @property
     def digit(self) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.training import Evaluation, Progress
+from engine.training import Evaluation, Progress, TrainConfig
 from gui.confusion_view import ConfusionView
 
 CURVES = {  # Progress field -> (plot, legend name, colour)
@@ -23,15 +23,37 @@ CURVES = {  # Progress field -> (plot, legend name, colour)
     "reg_loss": ("loss", "regularization", "#ff7f0e"),
     "accuracy": ("accuracy", "accuracy (running)", "#2ca02c"),
 }
-FADED_ALPHA = 70
+FADED_ALPHA = 110
+# Earlier runs, one colour each (none of the live curves' colours), data loss and accuracy solid,
+# the regularization term dashed.
+RUN_COLORS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def _plot(title: str) -> pg.PlotWidget:
+def run_label(config: TrainConfig, architecture: str = "") -> str:
+    """A run's key hyperparameters in a few words, for the legend of the earlier runs."""
+    parts = [architecture] if architecture else []
+    parts += [f"{config.optimizer} lr {config.lr:g}", f"batch {config.batch_size}"]
+    if config.loss != "ce":
+        parts.append(f"loss {config.loss}")
+    if config.l1:
+        parts.append(f"L1 {config.l1:g}")
+    if config.l2:
+        parts.append(f"L2 {config.l2:g}")
+    if config.dropout is not None:
+        parts.append(f"dropout {config.dropout:g}")
+    if config.augment:
+        parts.append("augmented")
+    return ", ".join(parts)
+
+
+def _plot(title: str, legend_offset: tuple[int, int]) -> pg.PlotWidget:
+    """A plot with its legend in the corner its curves leave free (negative: from the right or
+    the bottom)."""
     plot = pg.PlotWidget(background="w", title=title)
     plot.setMenuEnabled(False)
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.setLabel("bottom", "epoch")
-    plot.addLegend(offset=(-10, 10))
+    plot.addLegend(offset=legend_offset)
     return plot
 
 
@@ -43,12 +65,18 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plots = {"loss": _plot("Loss"), "accuracy": _plot("Accuracy on the batches")}
+        self.plots = {  # losses fall to the bottom right, accuracy rises to the top right
+            "loss": _plot("Loss", (-10, 10)),
+            "accuracy": _plot("Accuracy on the batches", (-10, -10)),
+        }
         self.plots["accuracy"].setYRange(0, 1)
         self.curves: dict[str, pg.PlotDataItem] = {}
         for key, (plot, name, color) in CURVES.items():
             self.curves[key] = self.plots[plot].plot(pen=pg.mkPen(color, width=2), name=name)
         self.earlier: list[pg.PlotDataItem] = []
+        self._legends: dict[pg.PlotDataItem, tuple[pg.LegendItem, str]] = {}  # earlier, named
+        self.runs = 0  # runs started since the app started
+        self.label = ""  # the current run's name in the legend, once it is an earlier run
         self.show_earlier = QCheckBox("Show earlier runs")
         self.show_earlier.setChecked(True)
         self.show_earlier.toggled.connect(self._on_show_earlier)
@@ -78,21 +106,34 @@ class TrainingPanel(QWidget):
         layout.addLayout(side, 2)
         self.set_decision_visible(False)
 
-    def start_run(self, title: str) -> None:
-        """Fade the current curves into the earlier runs and start empty ones."""
+    def start_run(self, title: str, label: str = "") -> None:
+        """Fade the current curves into the earlier runs and start empty ones.
+
+        ``label`` names the run's key hyperparameters (see ``run_label``) in the legend.
+        """
         if self._data["x"]:
-            for key, (plot, _, color) in CURVES.items():
-                faded = pg.mkColor(color)
-                faded.setAlpha(FADED_ALPHA)
-                old = self.plots[plot].plot(self._data["x"], self._data[key], pen=pg.mkPen(faded))
-                old.setZValue(-1)
-                old.setVisible(self.show_earlier.isChecked())
-                self.earlier.append(old)
+            self._fade_current()
+        self.runs += 1
+        self.label = f"run {self.runs}" + (f": {label}" if label else "")
         self._data = {key: [] for key in self._data}
         for curve in self.curves.values():
             curve.setData([], [])
         self.status.setText(title)
         self.set_decision_visible(False)
+
+    def _fade_current(self) -> None:
+        color = pg.mkColor(RUN_COLORS[(self.runs - 1) % len(RUN_COLORS)])
+        color.setAlpha(FADED_ALPHA)
+        for key, (plot, _, _) in CURVES.items():
+            dashed = key == "reg_loss"
+            style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+            pen = pg.mkPen(color, width=1.5, style=style)
+            old = self.plots[plot].plot(self._data["x"], self._data[key], pen=pen)
+            old.setZValue(-1)
+            if not dashed:
+                self._legends[old] = (self.plots[plot].getPlotItem().legend, self.label)
+            self.earlier.append(old)
+            self._on_show_earlier_item(old, self.show_earlier.isChecked())
 
     def add_progress(self, progress: Progress) -> None:
         """Extend the live curves by one report."""
@@ -130,4 +171,12 @@ class TrainingPanel(QWidget):
 
     def _on_show_earlier(self, on: bool) -> None:
         for item in self.earlier:
-            item.setVisible(on)
+            self._on_show_earlier_item(item, on)
+
+    def _on_show_earlier_item(self, item: pg.PlotDataItem, on: bool) -> None:
+        item.setVisible(on)
+        if item in self._legends:  # a hidden run leaves the legend too
+            legend, name = self._legends[item]
+            legend.removeItem(item)
+            if on:
+                legend.addItem(item, name)

@@ -48,6 +48,7 @@ class WeightsView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground("w")  # like every other plot in the window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plots)
@@ -94,25 +95,36 @@ class WeightsView(QWidget):
         self._draw_gradients()
 
     def _build(self, labels: dict[int, str]) -> None:
-        """One histogram per weighted layer, three to a row, then the gradient plot below."""
+        """One histogram per weighted layer in a grid of one to three rows, the gradient plot
+        beside them: a dock below the maps is wide and low."""
+        grid = self.plots.ci.layout
+        for column in range(grid.columnCount()):  # the last network's grid
+            grid.setColumnStretchFactor(column, 0)
         self.plots.clear()
         self.labels = labels
         self.histograms, self.bars, self.near_zero, self.curves = {}, {}, {}, {}
-        columns = 3
+        self.gradients = {}  # another network's curves must not carry over to equal indices
+        self.times.clear()
+        rows = 1 if len(labels) <= 3 else 2 if len(labels) <= 8 else 3
+        columns = -(-len(labels) // rows)
         for n, i in enumerate(labels):
             plot = self.plots.addPlot(row=n // columns, col=n % columns)
-            plot.setLabel("bottom", "w")
             plot.getAxis("bottom").enableAutoSIPrefix(False)  # plain weights, not "w (x0.001)"
             plot.setMouseEnabled(x=False, y=False)
             bars = pg.BarGraphItem(x0=[0], width=[0], height=[0], brush=COLORS[n % len(COLORS)])
             plot.addItem(bars)
             self.histograms[i], self.bars[i] = plot, bars
-        rows = -(-len(labels) // columns)
-        self.gradient_plot = self.plots.addPlot(row=rows, col=0, colspan=columns)
+        self.gradient_plot = self.plots.addPlot(row=0, col=columns, rowspan=rows)
+        for column in range(columns):
+            grid.setColumnStretchFactor(column, 1)
+        grid.setColumnStretchFactor(columns, max(2, columns))  # about half the width
         self.gradient_plot.setTitle("mean |gradient| per layer (log scale)", size="9pt")
         self.gradient_plot.setLogMode(y=True)
         self.gradient_plot.setLabel("bottom", "epochs")
-        self.gradient_plot.addLegend(offset=(5, 5), colCount=3, brush=(0, 0, 0, 160))
+        self.gradient_plot.showGrid(y=True, alpha=0.25)
+        self.gradient_plot.addLegend(
+            offset=(-5, 5), colCount=2, brush=(255, 255, 255, 200), labelTextColor="#333"
+        )
         for n, i in enumerate(labels):
             self.curves[i] = self.gradient_plot.plot(
                 [], [], pen=pg.mkPen(COLORS[n % len(COLORS)], width=2), name=labels[i]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from engine.model_file import ModelInfo
 from engine.training import TrainConfig, TrainResult
 from gui.feature_maps import conv_weights
+from gui.training_panel import run_label
 
 
 class TrainingMixin:
@@ -44,9 +45,11 @@ class TrainingMixin:
         subset = f"{config.train_limit:,}" if config.train_limit else "all"
         self.training_panel.start_run(
             f"Training on {subset} images: {config.epochs} epoch(s), batch {config.batch_size}, "
-            f"{config.optimizer} at lr {config.lr:g}, loss {config.loss}"
+            f"{config.optimizer} at lr {config.lr:g}, loss {config.loss}",
+            run_label(config, model.architecture.name),
         )
         self.training_dock.show()
+        self.training_dock.raise_()
 
     def _on_training_running(self, running: bool) -> None:
         self.commands.train.setEnabled(not running)

@@ -99,16 +99,26 @@ def test_hover_reports_the_value_under_the_cursor(window, digit, qtbot):
     assert window.status.currentMessage() == hovered.args[0]
 
 
-def test_click_enlarges_the_map_and_emits_map_clicked(window, digit, qtbot):
+def double_click(view, point) -> None:
+    """A double click as Qt delivers it: press, release, double-click (the second press),
+    release. ``QTest.mouseDClick`` alone sends only the middle event, and pyqtgraph reports a
+    click on its release."""
+    args = (view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    QTest.mouseClick(*args)
+    QTest.mouseDClick(*args)
+    QTest.mouseRelease(*args)
+
+
+def test_click_emits_map_clicked_and_double_click_enlarges(window, digit, qtbot):
     grid = window.maps.panels[2].output  # max pool, 16 maps 14x14
+    point = view_point(grid, grid.items[9], 4, 6)
     with qtbot.waitSignal(window.maps.map_clicked) as clicked:
         QTest.mouseClick(
-            grid.viewport(),
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-            view_point(grid, grid.items[9], 4, 6),
+            grid.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
         )
     assert clicked.args == [2, 9, 4, 6]
+    assert window.maps.dialog is None  # a click explains; the maps stay in sight
+    double_click(grid, point)
     dialog = window.maps.dialog
     assert dialog.isVisible()
     np.testing.assert_array_equal(dialog.item.image, trace_image(window.model, digit).outputs[2][9])
@@ -116,15 +126,13 @@ def test_click_enlarges_the_map_and_emits_map_clicked(window, digit, qtbot):
     np.testing.assert_array_equal(dialog.item.image, window.trace.outputs[2][9])
 
 
-def test_clicking_a_dense_strip_enlarges_it_wrapped(window, digit, qtbot):
+def test_double_clicking_a_dense_strip_enlarges_it_wrapped(window, digit, qtbot):
     strip = window.maps.panels[8].output  # dense, 128 units
     window.maps.ensureWidgetVisible(strip)  # a click reaches what is scrolled into view
     QApplication.processEvents()  # let the scroll area apply the move
     point = strip.mapFromScene(strip.item.mapToScene(QPointF(100.5, 0.5)))
     with qtbot.waitSignal(window.maps.map_clicked) as clicked:
-        QTest.mouseClick(
-            strip.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
-        )
+        double_click(strip, point)
     assert clicked.args == [8, 0, 0, 100]
     shown = window.maps.dialog.item.image
     np.testing.assert_array_equal(shown.ravel()[:128], window.trace.outputs[8])

@@ -1,9 +1,10 @@
 """The training panel on its own: live curves, earlier runs faded and toggled, the verdict."""
 
 import numpy as np
+from PySide6.QtCore import Qt
 
-from engine.training import Evaluation, Progress
-from gui.training_panel import TrainingPanel
+from engine.training import Evaluation, Progress, TrainConfig
+from gui.training_panel import TrainingPanel, run_label
 
 
 def report(step: int, loss: float) -> Progress:
@@ -44,3 +45,26 @@ def test_the_verdict_and_the_question(qtbot):
     assert panel.keep_button.isVisible() and panel.revert_button.isVisible()
     with qtbot.waitSignal(panel.keep_clicked):
         panel.keep_button.click()
+
+
+def _legend_names(panel, plot: str) -> list[str]:
+    return [label.text for _, label in panel.plots[plot].getPlotItem().legend.items]
+
+
+def test_earlier_runs_are_named_by_their_hyperparameters(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    config = TrainConfig(optimizer="sgd", lr=0.05, l2=1e-4)
+    panel.start_run("first", run_label(config, "tiny"))
+    panel.add_progress(report(1, 1.0))
+    panel.start_run("second", run_label(TrainConfig(), "tiny"))
+    name = "run 1: tiny, sgd lr 0.05, batch 32, L2 0.0001"
+    assert _legend_names(panel, "loss") == ["data loss", "regularization", name]
+    assert _legend_names(panel, "accuracy") == ["accuracy (running)", name]
+    data, reg, _ = panel.earlier
+    assert data.opts["pen"].color() != panel.curves["data_loss"].opts["pen"].color()
+    assert reg.opts["pen"].style() == Qt.PenStyle.DashLine  # the L1/L2 term, apart
+    panel.show_earlier.setChecked(False)
+    assert _legend_names(panel, "loss") == ["data loss", "regularization"]
+    panel.show_earlier.setChecked(True)
+    assert _legend_names(panel, "loss")[-1] == name

@@ -1,0 +1,82 @@
+"""The main window's model side: a new architecture (edited or a preset), and the weights view.
+
+Applying an architecture replaces the model with an untrained one of that shape; the panels
+rebuild to it and Train ▸ Train… teaches it. The Weights dock shows every weighted layer's
+histogram and, while training, the mean gradient magnitude per layer.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDockWidget
+
+from engine import spec
+from engine.model_file import ModelInfo
+from engine.network import Network
+from engine.training import build_model
+from gui.architecture_editor import ArchitectureEditor
+from gui.weights_view import WeightsView
+
+
+class ModelMixin:
+    """Mixed into MainWindow, which provides model, trainer, status, commands, presets_menu,
+    set_model, forget_previous_model and ``_live_model``. ``_build_weights`` before the menus,
+    ``_connect_model`` after the window's own connections (the live model must exist first)."""
+
+    def _build_weights(self) -> None:
+        self.weights_view = WeightsView()
+        self.weights_dock = QDockWidget("Weights and gradients", self)
+        self.weights_dock.setObjectName("weights_dock")
+        self.weights_dock.setWidget(self.weights_view)
+        self.architecture_editor: ArchitectureEditor | None = None
+
+    def _connect_model(self) -> None:
+        self.trainer.started.connect(self._on_weights_run_started)
+        self.trainer.progress.connect(self.weights_view.add_gradients)
+        self.trainer.snapshot.connect(self._on_weights_snapshot)
+        self.trainer.running_changed.connect(self._on_model_running)
+
+    # --- architecture ----------------------------------------------------------------------
+    def _on_architecture(self) -> None:
+        """Model ▸ Architecture…: a non-modal editor of the current model's architecture."""
+        if self.architecture_editor is not None:
+            self.architecture_editor.close()
+        editor = ArchitectureEditor(self.model.architecture, self)
+        editor.applied.connect(self.apply_architecture)
+        editor.resize(980, 600)  # every column in sight (its size hint hides the last ones)
+        editor.show()
+        self.architecture_editor = editor
+
+    def apply_architecture(self, architecture: spec.Architecture, seed: int = 0) -> None:
+        """Replace the model with an untrained one built from ``architecture``."""
+        if self.trainer.is_running():
+            self.show_error("Training is running", "Stop the training before changing the model.")
+            return
+        self.forget_previous_model()  # 'go back' would now go back past this change
+        model = build_model(architecture, seed)
+        name = architecture.name or "custom"
+        self.set_model(model, ModelInfo(f"{name} (untrained)", {}))
+        self.status.showMessage(
+            f"A new, untrained {name} network: Train ▸ Train… (Ctrl+T) teaches it", 10000
+        )
+
+    def _on_model_running(self, running: bool) -> None:
+        self.commands.architecture.setEnabled(not running)
+        self.presets_menu.setEnabled(not running)
+
+    # --- weights and gradients -------------------------------------------------------------
+    def show_weights(self, model: Network) -> None:
+        """The weights of the model now shown (a new architecture rebuilds the plots)."""
+        self.weights_view.update_weights(model)
+
+    def _on_weights_run_started(self, _model, _config) -> None:
+        self.weights_view.clear_gradients()
+        if self._live_model is not None:
+            self.weights_view.update_weights(self._live_model)
+        if self.weights_dock.isHidden():
+            self.weights_dock.show()  # as a tab beside the curves, which stay in front
+            self.training_dock.raise_()
+
+    def _on_weights_snapshot(self, _state) -> None:
+        """About once a second during training (after the window loaded the snapshot)."""
+        if self._live_model is not None:
+            self.weights_view.update_weights(self._live_model)

@@ -1,0 +1,115 @@
+"""Model ▸ Architecture… and Presets: an untrained model of the new shape, trained from the menu;
+the weights view follows the model and the training; the dock layout is kept."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from engine import presets
+from engine.network import trace_image
+from engine.spec import Activation, Conv
+from gui.main_window import MainWindow
+from gui.mnist_source import FOLDER_KEY
+from gui.weights_view import BINS, layer_weights
+
+TIMEOUT_MS = 120_000  # a loaded machine is slow; the tests assert on outcomes, not on time
+
+
+def train_from_menu(window, qtbot, train_limit: int) -> None:
+    """Train ▸ Train…: one epoch on the first ``train_limit`` images, on the CPU."""
+    window.commands.train.trigger()
+    dialog = window.trainer.dialog
+    dialog.epochs.setValue(1)
+    dialog.train_limit.setValue(train_limit)
+    dialog.device.setCurrentText("cpu")
+    button = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    with qtbot.waitSignal(window.trainer.running_changed, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def check_histograms(window, model) -> None:
+    weights = layer_weights(model)
+    assert set(window.weights_view.histograms) == set(weights)
+    for i, (_, w) in weights.items():
+        assert window.weights_view.bars[i].opts["height"].sum() == w.size
+        assert len(window.weights_view.bars[i].opts["height"]) == BINS
+
+
+def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
+    window, settings, mnist_dir, qtbot
+):
+    settings.setValue(FOLDER_KEY, str(mnist_dir))
+    window.show_image(np.eye(28, dtype=np.float32))
+    window.commands.architecture.trigger()
+    editor = window.architecture_editor
+    assert editor.isVisible()
+    architecture = presets.tiny()
+    architecture.layers[0] = Conv(6, 3)  # edited: 6 filters 3x3
+    architecture.layers[1] = Activation("tanh")
+    architecture.name = "tiny6"
+    editor.set_architecture(architecture)
+    apply = editor.box.button(QDialogButtonBox.StandardButton.Apply)
+    qtbot.mouseClick(apply, Qt.MouseButton.LeftButton)
+
+    model = window.model
+    assert model.architecture.layers == architecture.layers
+    assert [panel.info for panel in window.maps.panels] == model.infos
+    assert len(window.maps.panels) == 5
+    assert len(window.maps.panels[0].output.items) == 6  # 6 maps 26x26
+    assert window.maps.panels[0].output.shape == (26, 26)
+    assert len(window.maps.panels[0].kernels.items) == 6
+    assert "tiny6 (untrained)" in window.status.model_label.text()
+    trace = trace_image(model, window.image)
+    np.testing.assert_array_equal(window.trace.probabilities, trace.probabilities)
+    np.testing.assert_allclose(window.prediction.bars.opts["height"], trace.probabilities)
+    assert window.prediction.digit == int(trace.probabilities.argmax())
+    check_histograms(window, model)
+    editor.close()
+
+    with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS) as finished:
+        train_from_menu(window, qtbot, train_limit=1000)
+        assert not window.commands.architecture.isEnabled()
+        assert not window.presets_menu.isEnabled()
+    qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
+    trained, result, evaluation, _ = finished.args
+    assert not result.stopped and evaluation.confusion.sum() == 10_000
+    assert window.model is trained and trained.architecture.layers == architecture.layers
+    assert window.commands.architecture.isEnabled()
+
+    gradients = window.weights_view.gradients  # recorded for each weighted layer, every report
+    assert set(gradients) == {0, 4}
+    assert all(len(values) == len(result.history) > 0 for values in gradients.values())
+    for i, values in gradients.items():
+        np.testing.assert_allclose(values, [p.grad_mean_abs[i] for p in result.history])
+    check_histograms(window, trained)
+    assert window.weights_dock.toggleViewAction().isChecked()  # shown as a tab by the run
+
+
+def test_a_preset_from_the_menu_rebuilds_the_panels(window):
+    [lenet] = [a for a in window.presets_menu.actions() if a.text() == "lenet5"]
+    lenet.trigger()
+    assert window.model.architecture.name == "lenet5"
+    assert len(window.maps.panels) == 12
+    assert len(window.maps.panels[3].output.items) == 16  # the second conv's 16 maps
+    assert "lenet5 (untrained)" in window.status.model_label.text()
+    check_histograms(window, window.model)
+
+
+def test_the_dock_layout_is_kept(window, settings, qtbot):
+    window.explain_dock.close()
+    window.weights_dock.show()
+    window.close()
+    again = MainWindow(window.model, window.info, settings)
+    qtbot.addWidget(again, before_close_func=lambda w: w.trainer.shutdown())
+    again.show()
+    qtbot.waitExposed(again)
+    assert not again.explain_dock.isVisible()
+    assert again.weights_dock.isVisible()
+
+
+@pytest.fixture(autouse=True)
+def _close_editor(window):
+    yield
+    if window.architecture_editor is not None:
+        window.architecture_editor.close()
