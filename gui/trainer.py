@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from engine.network import Network
@@ -63,6 +63,15 @@ class Trainer(QObject):
         self.dialog = TrainDialog(load_config(self._settings), from_current, self._parent)
         self.dialog.accepted.connect(lambda: self._on_dialog_accepted(model))
         self.dialog.open()
+        QTimer.singleShot(0, self._preimport_dynamo)  # once the dialog has painted
+
+    def _preimport_dynamo(self) -> None:
+        """Import ``torch._dynamo`` on the GUI thread while the user reads the Train dialog: the
+        first optimizer imports it (~900 modules, seconds), and on the worker thread that import
+        holds the GIL long enough to freeze the GUI for up to ~150 ms at a time. Not once a run
+        has started (the dialog accepted at once): the worker would wait for it, the GUI too."""
+        if not self.is_running():
+            import torch._dynamo  # noqa: F401
 
     def _on_dialog_accepted(self, model: Network) -> None:
         config, from_current = self.dialog.config(), self.dialog.from_current()

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QGraphicsItem,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -54,6 +55,8 @@ def _plot(title: str, legend_offset: tuple[int, int]) -> pg.PlotWidget:
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.setLabel("bottom", "epoch")
     plot.addLegend(offset=legend_offset)
+    for side in ("left", "bottom"):  # redrawn from a cache, not at every new point
+        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return plot
 
 
@@ -106,11 +109,19 @@ class TrainingPanel(QWidget):
         layout.addLayout(side, 2)
         self.set_decision_visible(False)
 
-    def start_run(self, title: str, label: str = "") -> None:
+    def start_run(self, title: str, label: str = "", epochs: int = 0) -> None:
         """Fade the current curves into the earlier runs and start empty ones.
 
         ``label`` names the run's key hyperparameters (see ``run_label``) in the legend.
+        ``epochs`` fixes the x range to the whole run, so the axes and grid are not redrawn
+        at every point (0: the x range follows the curves).
         """
+        for plot in self.plots.values():
+            if epochs > 0:
+                plot.setXRange(0, epochs, padding=0.02)
+                plot.enableAutoRange(x=False)
+            else:
+                plot.enableAutoRange(x=True)
         if self._data["x"]:
             self._fade_current()
         self.runs += 1

@@ -27,6 +27,8 @@ class ModelMixin:
         self.weights_dock = QDockWidget("Weights and gradients", self)
         self.weights_dock.setObjectName("weights_dock")
         self.weights_dock.setWidget(self.weights_view)
+        self.weights_dock.visibilityChanged.connect(self._on_weights_visibility)
+        self._weights_stale = False  # a snapshot came while the view was hidden
         self.architecture_editor: ArchitectureEditor | None = None
 
     def _connect_model(self) -> None:
@@ -67,6 +69,7 @@ class ModelMixin:
     def show_weights(self, model: Network) -> None:
         """The weights of the model now shown (a new architecture rebuilds the plots)."""
         self.weights_view.update_weights(model)
+        self._weights_stale = False
 
     def _on_weights_run_started(self, _model, _config) -> None:
         self.weights_view.clear_gradients()
@@ -78,5 +81,14 @@ class ModelMixin:
 
     def _on_weights_snapshot(self, _state) -> None:
         """About once a second during training (after the window loaded the snapshot)."""
-        if self._live_model is not None:
+        if self._live_model is None:
+            return
+        if not self.weights_view.isVisible():  # histograms cost GUI time: redrawn when shown
+            self._weights_stale = True
+            return
+        self.weights_view.update_weights(self._live_model)
+
+    def _on_weights_visibility(self, visible: bool) -> None:
+        if visible and self._weights_stale and self._live_model is not None:
             self.weights_view.update_weights(self._live_model)
+            self._weights_stale = False

@@ -47,6 +47,7 @@ class TrainingMixin:
             f"Training on {subset} images: {config.epochs} epoch(s), batch {config.batch_size}, "
             f"{config.optimizer} at lr {config.lr:g}, loss {config.loss}",
             run_label(config, model.architecture.name),
+            epochs=config.epochs,
         )
         self.training_dock.show()
         self.training_dock.raise_()
