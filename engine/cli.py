@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from engine import images, mnist, training
+from engine import images, mnist, recipes, training
 from engine.device import describe, pick_device
 from engine.model_file import ModelFileError, ModelInfo, load_model, save_model
 from engine.network import predict
@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
     train.add_argument("--schedule", choices=("onecycle", "cosine", "constant"))
     train.add_argument("--loss", choices=("ce", "mse"), default=defaults.loss)
+    train.add_argument(
+        "--label-smoothing", type=float, default=defaults.label_smoothing, help="ce only"
+    )
     train.add_argument("--l1", type=float, default=0.0, help="L1 lambda: lambda * sum |w|")
     train.add_argument("--l2", type=float, default=0.0, help="L2 lambda: lambda * sum w^2")
     train.add_argument("--dropout", type=float, help="rate of every dropout layer")
@@ -89,7 +92,7 @@ class ProgressBar:
 
 def _train(args) -> int:
     if args.fast:
-        architecture, config = training.fast_recipe()
+        architecture, config = recipes.fast_recipe()
         config.device, config.seed = args.device, args.seed
     else:
         architecture = _architecture(args.arch)
@@ -99,6 +102,7 @@ def _train(args) -> int:
             lr=args.lr,
             optimizer=args.optimizer,
             loss=args.loss,
+            label_smoothing=args.label_smoothing,
             l1=args.l1,
             l2=args.l2,
             dropout=args.dropout,

@@ -1,8 +1,18 @@
-"""Ready-made architectures: the default, a LeNet-5 style network, a tiny one and a sigmoid one."""
+"""Ready-made architectures: the default, a fast one, a LeNet-5 style network, a tiny one and a
+sigmoid one."""
 
 from __future__ import annotations
 
-from engine.spec import Activation, Architecture, Conv, Dense, Dropout, Flatten, Pool
+from engine.spec import (
+    Activation,
+    Architecture,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    Pool,
+)
 
 
 def default() -> Architecture:
@@ -23,6 +33,26 @@ def default() -> Architecture:
             Dense(10),
         ],
         name="default",
+    )
+
+
+def fast() -> Architecture:
+    """99% in one pass over MNIST on a laptop CPU (see engine.recipes for why it is so)."""
+    return Architecture(
+        [
+            Conv(16, 5, stride=2, padding=2),  # 28 -> 14 at once: a quarter of the positions
+            BatchNorm(),
+            Activation("relu"),
+            Conv(32, 3, padding=1),
+            Pool("max", 2),  # before the batch norm and ReLU: they then see a quarter as much
+            BatchNorm(),
+            Activation("relu"),
+            Flatten("row"),
+            Dense(128),
+            Activation("relu"),
+            Dense(10),
+        ],
+        name="fast",
     )
 
 
@@ -84,4 +114,10 @@ def deep_sigmoid() -> Architecture:
     )
 
 
-PRESETS = {"default": default, "lenet5": lenet5, "tiny": tiny, "deep_sigmoid": deep_sigmoid}
+PRESETS = {
+    "default": default,
+    "fast": fast,
+    "lenet5": lenet5,
+    "tiny": tiny,
+    "deep_sigmoid": deep_sigmoid,
+}

@@ -40,6 +40,7 @@ class TrainConfig:
     momentum: float = 0.9  # SGD only
     schedule: str = "onecycle"  # 'onecycle' (warm up, then anneal), 'cosine' or 'constant'
     loss: str = "ce"  # 'ce' cross-entropy, or 'mse': total error sum 1/2 (target - softmax)^2
+    label_smoothing: float = 0.0  # 'ce' only: this share of each target spread over all digits
     l1: float = 0.0  # lambda of the L1 term, lambda * sum |w| over conv and dense weights
     l2: float = 0.0  # lambda of the L2 term, lambda * sum w^2 over the same weights
     dropout: float | None = None  # if set, the rate of every dropout layer
@@ -109,10 +110,12 @@ def regularization(model: Network, l1: float, l2: float) -> torch.Tensor:
     return term
 
 
-def data_loss(logits: torch.Tensor, labels: torch.Tensor, kind: str) -> torch.Tensor:
+def data_loss(
+    logits: torch.Tensor, labels: torch.Tensor, kind: str, smoothing: float = 0.0
+) -> torch.Tensor:
     """Mean over the batch of cross-entropy, or of the total error sum 1/2 (target - output)^2."""
     if kind == "ce":
-        return F.cross_entropy(logits.float(), labels)
+        return F.cross_entropy(logits.float(), labels, label_smoothing=smoothing)
     if kind == "mse":
         target = F.one_hot(labels, NUM_CLASSES).float()
         return 0.5 * (target - torch.softmax(logits.float(), dim=1)).square().sum(1).mean()
@@ -127,10 +130,15 @@ def build_model(architecture: Architecture, seed: int = 0) -> Network:
 
 def _optimizer(model: Network, config: TrainConfig, total_steps: int):
     params = model.parameters()
+    # Fused: the whole update in one kernel per tensor, where the default runs a dozen small
+    # ops per tensor and step (5-10% of a step for the small networks here, on the CPU).
+    fused = next(model.parameters()).device.type in ("cpu", "cuda")
     if config.optimizer == "adam":
-        optimizer = torch.optim.Adam(params, lr=config.lr)
+        optimizer = torch.optim.Adam(params, lr=config.lr, fused=fused)
     elif config.optimizer == "sgd":
-        optimizer = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, nesterov=True)
+        optimizer = torch.optim.SGD(
+            params, lr=config.lr, momentum=config.momentum, nesterov=True, fused=fused
+        )
     else:
         raise ValueError(f"optimizer must be 'adam' or 'sgd', not {config.optimizer!r}")
     if config.schedule == "onecycle":
@@ -154,6 +162,8 @@ def _check(config: TrainConfig) -> None:
         raise ValueError("the learning rate must be above 0")
     if config.l1 < 0 or config.l2 < 0:
         raise ValueError("regularization lambdas must be 0 or more")
+    if not 0 <= config.label_smoothing < 1:
+        raise ValueError("label smoothing must be at least 0 and below 1")
     if config.dropout is not None and not 0 <= config.dropout < 1:
         raise ValueError("the dropout rate must be at least 0 and below 1")
 
@@ -185,11 +195,15 @@ def train(
             if isinstance(module, nn.Dropout):
                 module.p = config.dropout
     cuda = device.type == "cuda"
-    model.to(device, memory_format=torch.channels_last if cuda else torch.contiguous_format)
+    # channels_last on the CPU too: oneDNN's convolutions are 2-3x faster in it here, most of
+    # all the first one (a single input channel).
+    model.to(device, memory_format=torch.channels_last)
     steps = math.ceil(n / config.batch_size)
     optimizer, schedule = _optimizer(model, config, steps * config.epochs)
     autocast = torch.autocast("cuda", torch.bfloat16) if cuda else contextlib.nullcontext()
     weighted = weighted_layers(model)
+    regularized = bool(config.l1 or config.l2)  # else skip the penalty's ops and graph
+    zero = torch.zeros((), device=device)
 
     history: list[Progress] = []
     start = last_report = time.perf_counter()
@@ -207,15 +221,14 @@ def train(
             x = images[index].unsqueeze(1).float().div_(255)  # (B, 1, 28, 28) ink in [0, 1]
             if config.augment:
                 x = augment_batch(x, generator)
-            if cuda:
-                x = x.contiguous(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
             y = labels[index]
             with autocast:
                 logits = model(x)
-            loss = data_loss(logits, y, config.loss)
-            reg = regularization(model, config.l1, config.l2)
+            loss = data_loss(logits, y, config.loss, config.label_smoothing)
+            reg = regularization(model, config.l1, config.l2) if regularized else zero
             optimizer.zero_grad(set_to_none=True)
-            (loss + reg).backward()
+            (loss + reg if regularized else loss).backward()
             optimizer.step()
             schedule.step()
             with torch.no_grad():

@@ -1,0 +1,83 @@
+"""The two training recipes, every value with the reason it is so (cifar10-airbench style).
+
+``fast_recipe()``: 99.0% MNIST test accuracy in one pass over the training set, about 6 s on
+two laptop-class CPU cores (`python main.py train --fast`).
+``default_recipe()``: the model shipped in ``resources/``: 99.4+% on the test set and steady
+on digits as users make them (`python main.py train --arch default ...`, see the README).
+The numbers quoted were measured on a 2-core AMD EPYC (Zen 2) VM; benchmarks/bench.py
+measures them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from engine import presets
+from engine.spec import Architecture
+from engine.training import TrainConfig
+
+# The fast recipe: presets.fast() for one epoch. Seeds 0-4 on the 2-core machine: 99.12-99.22%
+# test accuracy after 5.8-5.9 s of training.
+#
+# Where the time goes: on the CPU a small convnet's cost is its convolutions and the
+# elementwise layers after them, in proportion to the positions they touch. So the first
+# convolution steps by 2 (28x28 -> 14x14 at once, a quarter of the positions of a stride-1
+# layer and a pool, and an even padding of 2 rather than 'same', which would pad unevenly and
+# copy every batch), the one 3x3 convolution works at 14x14 and is pooled *before* its batch
+# norm and ReLU, and a dense layer of 128 units (one cheap matrix product) adds the capacity
+# that more filters would add at a far higher price. 24 filters instead of 32 saved 0.8 s but
+# left seed 1 at 99.03%; the two-convolution stride-2 networks without the pool topped out
+# near 98.9% in one epoch.
+# Batch norm lets a high learning rate work from the first step: Adam at 0.01 with the
+# one-cycle schedule (20% warm-up, then annealing to almost 0) settles the weights by the end
+# of the single pass; 0.005 and 0.015 were each a little worse, 0.02 worse still. Batch 128:
+# per-step overheads stop mattering there (batch 64: 15% slower for the same accuracy) while
+# the updates stay many (batch 256: 10% faster, ~0.1% less accurate, too little margin).
+# Label smoothing 0.1 was the largest single gain: 99.20% instead of 99.01% after one epoch,
+# averaged over seeds 0-2; a network made over-confident by a short run generalises worse.
+# One epoch and no augmentation: a second epoch costs as much again for ~0.2%, and warps are
+# for robustness, not for this race.
+FAST = TrainConfig(
+    epochs=1,
+    batch_size=128,
+    lr=0.01,
+    optimizer="adam",
+    schedule="onecycle",
+    loss="ce",
+    label_smoothing=0.1,
+    augment=False,
+)
+
+
+def fast_recipe() -> tuple[Architecture, TrainConfig]:
+    """The fast architecture and a fresh copy of its training settings."""
+    return presets.fast(), replace(FAST)
+
+
+# The default recipe: presets.default() with augmentation, for the model in resources/.
+#
+# The architecture stays the classic one the app explains best (two 5x5 conv blocks of 16 and
+# 32 filters, a dense layer of 128, dropout): 215k weights, a 0.9 MB file. With batch norm
+# added it reached the same accuracy (99.50% vs 99.46% after 6 epochs), so it was left out.
+# Eight epochs: six gave 99.43-99.49% depending on the augmentation, too close to the 99.4%
+# the tests ask for; eight gave 99.50%. Adam at 0.003 with one-cycle and batch 128, the
+# fast recipe's reasoning at a slower pace (dropout and augmentation slow learning down).
+# Label smoothing 0.1 here too, for the same over-confidence reason. Augmentation
+# (engine.augment): mild tilts (10 degrees), size and position jitter within what
+# center_digit's rounding leaves, and wider or finer pens; the measured trade-offs are in
+# that module and in benchmarks/RESULTS.md.
+DEFAULT = TrainConfig(
+    epochs=8,
+    batch_size=128,
+    lr=0.003,
+    optimizer="adam",
+    schedule="onecycle",
+    loss="ce",
+    label_smoothing=0.1,
+    augment=True,
+)
+
+
+def default_recipe() -> tuple[Architecture, TrainConfig]:
+    """The shipped model's architecture and a fresh copy of its training settings."""
+    return presets.default(), replace(DEFAULT)

@@ -1,0 +1,36 @@
+"""The model shipped in resources/: small, made by the recorded recipe, 99.4% on MNIST."""
+
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from engine import mnist, recipes
+from engine.model_file import load_model
+from engine.training import evaluate
+
+MODEL = Path(__file__).resolve().parents[2] / "resources" / "default.safetensors"
+MIN_ACCURACY = 0.994
+
+
+def test_the_file_is_under_2_mb():
+    assert MODEL.stat().st_size < 2 * 2**20
+
+
+def test_its_facts_hold_the_default_recipe():
+    model, info = load_model(MODEL)
+    architecture, config = recipes.default_recipe()
+    assert model.architecture == architecture
+    recipe = dict(info.facts["recipe"])
+    expected = asdict(config)
+    recipe.pop("device"), expected.pop("device")  # where it ran does not change the recipe
+    assert recipe == expected
+    assert info.facts["epochs"] == config.epochs
+    assert info.facts["test_accuracy"] >= MIN_ACCURACY
+
+
+def test_test_accuracy_is_at_least_99_4_percent(mnist_dir):
+    model, _ = load_model(MODEL)
+    images, labels = mnist.load_test_split(mnist_dir)
+    evaluation = evaluate(model, torch.from_numpy(images), torch.from_numpy(labels))
+    assert evaluation.accuracy >= MIN_ACCURACY
