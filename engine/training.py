@@ -31,7 +31,8 @@ class TrainingError(RuntimeError):
 
 @dataclass
 class TrainConfig:
-    """Every knob of a run; the defaults are the README's recipe for the shipped model."""
+    """Every knob of a run; the tuned recipes (fast, and the shipped model's) are in
+    engine.recipes."""
 
     epochs: int = 3  # passes over the training images
     batch_size: int = 32  # images per gradient step (Keras' default)

@@ -1,0 +1,182 @@
+"""The GUI part of the benchmark (items 4-6), run by bench.py in a fresh offscreen process.
+
+A stroke is real mouse events on the canvas (QTest), then the event loop runs until the
+verdict and every layer's output view has been repainted, as a paint-event filter sees it.
+Responsiveness is how late a 10 ms QTimer fires on the main thread while the app's own
+Trainer runs the shipped recipe in its worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from measure import Others, percentiles, rss_mb
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from user_digits import digit_strokes
+
+from engine import recipes
+from engine.training import build_model
+
+STROKE_STEP = 6  # canvas pixels between mouse-move events (a brisk drag)
+
+
+class PaintCounter(QObject):
+    """Counts paint events per watched widget."""
+
+    def __init__(self, widgets):
+        super().__init__()
+        self.painted: set = set()
+        self.widgets = list(widgets)
+        for widget in self.widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.painted.add(obj)
+        return False
+
+    def all_painted(self) -> bool:
+        return len(self.painted) == len(self.widgets)
+
+
+def digit_stroke(digit: int, seed: int) -> list[list[tuple[int, int]]]:
+    """Mouse paths for ``digit`` on the 280x280 canvas, points every STROKE_STEP pixels."""
+    import random
+
+    paths = []
+    for stroke in digit_strokes(digit, random.Random(seed)):
+        points = [(60 + 160 * x, 30 + 220 * y) for x, y in stroke]
+        dense = [points[0]]
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            steps = max(1, int(np.hypot(x1 - x0, y1 - y0) / STROKE_STEP))
+            dense += [
+                (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t) for t in np.arange(1, steps + 1) / steps
+            ]
+        paths.append([(round(x), round(y)) for x, y in dense])
+    return paths
+
+
+def _stroke(canvas, path) -> None:
+    left = Qt.MouseButton.LeftButton
+    none = Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(canvas, left, none, QPoint(*path[0]))
+    for point in path[1:]:
+        QTest.mouseMove(canvas, QPoint(*point))
+    QTest.mouseRelease(canvas, left, none, QPoint(*path[-1]))
+
+
+def output_views(window, visible_only: bool) -> list:
+    """The viewports of the layer outputs (those in sight of the scroll area, if asked)."""
+    area = window.maps.viewport()
+    views = []
+    for panel in window.maps.panels:
+        view = panel.output.viewport()
+        top = view.mapTo(area, QPoint(0, 0)).y()
+        if not visible_only or (top < area.height() and top + view.height() > 0):
+            views.append(view)
+    return views
+
+
+def bench_strokes(app, window, count: int, visible_only: bool) -> dict:
+    """From the end of a stroke to the verdict and the output maps repainted."""
+    views = output_views(window, visible_only)
+    views.append(window.prediction.plot.viewport())
+    times = []
+    with Others() as load:
+        for n in range(count):
+            window.canvas.clear()
+            QTest.qWait(40)  # past the throttle's cool-down, as between two digits
+            paths = digit_stroke(n % 10, n)
+            for path in paths[:-1]:
+                _stroke(window.canvas, path)
+            counter = PaintCounter(views)
+            _stroke(window.canvas, paths[-1])
+            start = time.perf_counter()
+            while not counter.all_painted() and time.perf_counter() - start < 5:
+                app.processEvents()
+            times.append(time.perf_counter() - start)
+            for view in views:
+                view.removeEventFilter(counter)
+    return {**percentiles(times), "panels": len(views) - 1, "others": load.share}
+
+
+def bench_training(app, window, data_dir: Path, quick: bool) -> dict:
+    """Lateness of a 10 ms timer, and peak RSS, while the Trainer runs the shipped recipe."""
+    architecture, config = recipes.default_recipe()
+    config.epochs, config.train_limit = 1, 4096 if quick else 20480
+    window.source.set_folder(data_dir)
+    window.source.load()  # reading the files is not training
+    late, peak = [], 0.0
+    last = time.perf_counter()
+
+    def on_tick():
+        nonlocal last, peak
+        now = time.perf_counter()
+        late.append(max(0.0, now - last - 0.010))
+        last = now
+        peak = max(peak, rss_mb()["rss"])
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(on_tick)
+    loop = QEventLoop()
+    window.trainer.running_changed.connect(lambda running: running or loop.quit())
+    start = time.perf_counter()
+    with Others() as load:
+        window.trainer.start(build_model(architecture, config.seed), config)
+        last = time.perf_counter()
+        timer.start(10)
+        loop.exec()  # the app's own event loop until the run (and its evaluation) ends
+        timer.stop()
+    seconds = time.perf_counter() - start
+    ms = np.asarray(late) * 1e3
+    return {
+        "p99_ms": float(np.percentile(ms, 99)),
+        "max_ms": float(ms.max()),
+        "ticks": len(late),
+        "train_s": seconds,
+        "rss_peak_mb": peak,
+        "others": load.share,
+    }
+
+
+def measure_gui(data_dir: Path, quick: bool) -> dict:
+    """Items 4-6 of the benchmark; needs QT_QPA_PLATFORM set before the first Qt import."""
+    app = QApplication.instance() or QApplication(["convlens-bench"])
+    from gui.app import create_window
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(os.path.join(folder, "bench.ini"), QSettings.Format.IniFormat)
+        window = create_window(settings)
+        window.resize(1500, 950)  # the first-start size: the panels in sight are repainted
+        window.show()
+        QTest.qWaitForWindowExposed(window)
+        QTest.qWait(200)
+        count = 20 if quick else 200
+        in_sight = bench_strokes(app, window, count, visible_only=True)
+        window.resize(1500, 2800)  # tall enough that every layer's panel is on screen
+        QTest.qWait(200)
+        strokes = bench_strokes(app, window, count, visible_only=False)
+        window.resize(1500, 950)
+        QTest.qWait(200)
+        idle = rss_mb()
+        training = bench_training(app, window, data_dir, quick)
+        after = rss_mb()
+        window.trainer.shutdown()
+        window.close()
+    return {
+        "stroke_in_sight": in_sight,
+        "stroke": strokes,
+        "responsiveness": training,
+        "memory_mb": {
+            "idle": idle["rss"],
+            "idle_peak": idle["peak"],
+            "training_peak": max(after["peak"], training["rss_peak_mb"]),
+        },
+    }
