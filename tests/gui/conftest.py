@@ -113,3 +113,15 @@ def seven() -> list[tuple[int, int]]:
         for t in np.linspace(0, 1, 20, endpoint=False):
             points.append((int(x0 + t * (x1 - x0)), int(y0 + t * (y1 - y0))))
     return [*points, corners[-1]]
+
+
+@pytest.fixture
+def digit(window):
+    """A blocky '3', shown in the window."""
+    image = np.zeros((28, 28), np.float32)
+    image[6:9, 9:19] = 1
+    image[12:15, 12:19] = 1
+    image[19:22, 9:19] = 1
+    image[6:22, 17:20] = 1
+    window.show_image(image)
+    return image

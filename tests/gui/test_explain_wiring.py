@@ -10,18 +10,6 @@ from engine import explain as ex
 from gui.number_grid import field_rect
 
 
-@pytest.fixture
-def digit(window):
-    """A '3' shown in the window."""
-    image = np.zeros((28, 28), np.float32)
-    image[6:9, 9:19] = 1
-    image[12:15, 12:19] = 1
-    image[19:22, 9:19] = 1
-    image[6:22, 17:20] = 1
-    window.show_image(image)
-    return image
-
-
 def click(view, item, row: int, col: int) -> None:
     """A real left click on pixel (row, col) of ``item`` in ``view`` (scrolled into sight)."""
     window = view.window()

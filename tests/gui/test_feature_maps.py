@@ -16,18 +16,6 @@ from gui.map_grid import MapGrid, StripView
 from gui.map_image import nice_ceiling
 
 
-@pytest.fixture
-def digit(window):
-    """A test-set-like '3' shown in the window."""
-    image = np.zeros((28, 28), np.float32)
-    image[6:9, 9:19] = 1
-    image[12:15, 12:19] = 1
-    image[19:22, 9:19] = 1
-    image[6:22, 17:20] = 1
-    window.show_image(image)
-    return image
-
-
 def check_panels(window):
     """One panel per layer; the right number of maps; the values those of the engine."""
     infos = window.model.infos
