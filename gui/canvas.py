@@ -45,9 +45,6 @@ class DrawingCanvas(QWidget):
         rows = bits.reshape(SIDE, self._sheet.bytesPerLine())
         return rows[:, 0 : SIDE * 4 : 4].astype(np.float32) / 255.0  # blue byte = grey level
 
-    def is_blank(self) -> bool:
-        return self._sheet.isGrayscale() and not self.ink().any()
-
     def set_ink(self, ink: np.ndarray, notify: bool = True) -> None:
         """Replace the sheet with an ink map of any size (scaled to fit), undoably."""
         self._push_undo()
@@ -80,9 +77,6 @@ class DrawingCanvas(QWidget):
         if self._undo:
             self._sheet = self._undo.pop()
             self._finish_change(True)
-
-    def can_undo(self) -> bool:
-        return bool(self._undo)
 
     def _push_undo(self) -> None:
         self._undo.append(self._sheet.copy())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import torch
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -159,17 +157,3 @@ def _row_widget(layout: QHBoxLayout) -> QWidget:
     widget = QWidget()
     widget.setLayout(layout)
     return widget
-
-
-def config_to_dict(config: TrainConfig) -> dict:
-    """For QSettings (as JSON)."""
-    return {f.name: getattr(config, f.name) for f in fields(config)}
-
-
-def config_from_dict(data: dict) -> TrainConfig:
-    """Tolerant of settings from another version: unknown keys are dropped."""
-    known = {f.name for f in fields(TrainConfig)}
-    try:
-        return TrainConfig(**{k: v for k, v in data.items() if k in known})
-    except TypeError:
-        return TrainConfig()
