@@ -139,7 +139,7 @@ class MnistSource(QObject):
         if self.download_thread is not None:
             self._on_download_cancel()
             self.download_thread.quit()
-            self.download_thread.wait()
+            self._on_download_thread_finished()
 
     def _on_download_cancel(self) -> None:
         # A direct call, not a signal: the worker's event loop is busy inside run().
@@ -165,6 +165,9 @@ class MnistSource(QObject):
             self.error.emit("Download failed", text)
 
     def _on_download_thread_finished(self) -> None:
+        if self.download_thread is None:
+            return
+        self.download_thread.wait()  # the thread has ended: now its objects may go
         if self.progress_dialog is not None:
             self.progress_dialog.close()
         self.download_thread = self.download_worker = self.progress_dialog = None

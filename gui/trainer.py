@@ -132,5 +132,6 @@ class Trainer(QObject):
     def _on_thread_finished(self) -> None:
         if self.thread is None:
             return
+        self.thread.wait()  # the thread has ended: now its objects may go
         self.thread = self.worker = self._model = None
         self.running_changed.emit(False)

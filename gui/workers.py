@@ -1,8 +1,10 @@
 """Long work off the GUI thread: a worker QObject moved to a QThread (superqt's pattern).
 
-``thread.started -> worker.run``; ``worker.done -> thread.quit, worker.deleteLater``;
-``thread.finished -> thread.deleteLater``. The caller keeps references to both until the
-thread has finished. Cancelling sets a flag that the engine's loop polls between steps (a
+``thread.started -> worker.run``; ``worker.done -> thread.quit``. Python owns both objects:
+the caller drops its references on ``thread.finished``, after ``thread.wait()``. Not earlier,
+nor through ``deleteLater``: ``finished`` is emitted from the worker thread before it ends, and
+deleting the worker or the thread while that thread is still on its way out crashed the app
+(a segfault in CI). Cancelling sets a flag that the engine's loop polls between steps (a
 queued signal would never arrive: the worker's event loop is busy inside ``run``). Errors
 are caught in ``run`` and sent out as ``failed(str)``; ``done`` always comes last.
 """
@@ -57,13 +59,11 @@ class Worker(QObject):
 
 
 def start_worker(worker: Worker) -> QThread:
-    """Move ``worker`` to a new thread, wire the clean-up chain and start it."""
+    """Move ``worker`` to a new thread and start it; the thread quits when the work is done."""
     thread = QThread()
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.done.connect(thread.quit)
-    worker.done.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread
 
