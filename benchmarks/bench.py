@@ -74,12 +74,12 @@ def textbook_default() -> nn.Module:
         nn.Conv2d(1, 16, 5, padding=2),
         nn.ReLU(),
         nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 5, padding=2),
+        nn.Conv2d(16, 48, 3, padding=1),
         nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Flatten(),
         nn.Dropout(0.25),
-        nn.Linear(32 * 7 * 7, 128),
+        nn.Linear(48 * 7 * 7, 128),
         nn.ReLU(),
         nn.Dropout(0.25),
         nn.Linear(128, 10),
@@ -88,6 +88,12 @@ def textbook_default() -> nn.Module:
 
 def bench_throughput(data: mnist.Mnist, quick: bool) -> dict:
     """Samples/s of the engine's loop and of a textbook loop, the default architecture."""
+    shapes = [
+        [tuple(p.shape) for p in model.parameters()]
+        for model in (textbook_default(), build_model(presets.default()))
+    ]
+    if shapes[0] != shapes[1]:
+        raise SystemExit("textbook_default() no longer matches presets.default(): update it")
     n = 4096 if quick else 20480
     images = torch.from_numpy(data.train_images[:n])
     labels = torch.from_numpy(data.train_labels[:n])

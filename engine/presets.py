@@ -22,7 +22,7 @@ def default() -> Architecture:
             Conv(16, 5, padding="same"),
             Activation("relu"),
             Pool("max", 2),
-            Conv(32, 5, padding="same"),
+            Conv(48, 3, padding="same"),
             Activation("relu"),
             Pool("max", 2),
             Flatten("row"),

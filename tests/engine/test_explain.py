@@ -122,8 +122,8 @@ def test_multi_channel_conv_has_one_row_per_input_channel():
     model = _model(presets.default())
     trace = trace_image(model, _ring())
     e = ex.explain_conv(model, trace, 3, 31, 6, 2)
-    assert e.patch.shape == (16, 5, 5) and e.channel_sums.shape == (16,)
-    np.testing.assert_allclose(e.patch, trace.outputs[2][:, 4:9, 0:5] * ~e.padded)
+    assert e.patch.shape == (16, 3, 3) and e.channel_sums.shape == (16,)
+    np.testing.assert_allclose(e.patch, trace.outputs[2][:, 5:8, 1:4] * ~e.padded)
 
 
 def test_padded_cells_are_zeros_and_marked():
@@ -196,12 +196,12 @@ def test_dense_names_its_largest_contributions():
     model = _model(presets.default())
     trace = trace_image(model, _ring())
     e = ex.explain_dense(model, trace, 8, 17, top=4)
-    assert (e.n_in, e.n_out) == (1568, 128) and len(e.top) == 4
+    assert (e.n_in, e.n_out) == (2352, 128) and len(e.top) == 4
     magnitudes = np.abs(e.contributions)
     assert magnitudes[e.top[0]] == magnitudes.max()
     assert list(magnitudes[e.top]) == sorted(magnitudes[e.top], reverse=True)
     np.testing.assert_allclose(e.contributions[e.top].sum() + e.rest + e.bias, e.total)
-    c, r, k = ex.flatten_source((32, 7, 7), "row", int(e.top[0]))
+    c, r, k = ex.flatten_source((48, 7, 7), "row", int(e.top[0]))
     assert e.top_names[0] == f"x[{e.top[0]}]: map {c} at row {r}, col {k}"
     hidden = ex.explain_dense(model, trace, 11, 3)
     assert hidden.top_names[0].endswith(f"unit {hidden.top[0]} of layer 10")

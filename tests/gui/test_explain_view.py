@@ -48,12 +48,13 @@ def test_conv_shows_patch_kernel_products_sums_bias_and_relu(view):
         _grid_matches(panel.grids["kernel"][c], e.kernel[c])
         _grid_matches(panel.grids["products"][c], e.products[c])
         assert panel.sums[c].text() == fmt(e.channel_sums[c])
-    assert e.padded[:2].all() and panel.grids["patch"][0].text(0, 0) == "0"
+    assert e.padded[0].all() and not e.padded[1:].any()  # 3x3 kernel: one padded row
+    assert panel.grids["patch"][0].text(0, 0) == "0"
     assert f"bias {fmt(e.bias)} = <b>{fmt(e.total)}</b>" in panel.lines[0].text()
     assert (
         f"max(0, x); f({fmt(e.total)}) = <b>{fmt(e.activation.output)}</b>" in panel.lines[1].text()
     )
-    assert "zero padding left 2, right 2, top 2, bottom 2" in panel.lines[2].text()
+    assert "zero padding left 1, right 1, top 1, bottom 1" in panel.lines[2].text()
     np.testing.assert_allclose(e.total, view.trace.outputs[3][7, 0, 4], rtol=1e-5, atol=1e-5)
 
 
@@ -83,7 +84,7 @@ def test_dense_names_top_contributions(view):
         assert table.item(r, 3).text() == fmt(e.contributions[i])
     assert table.item(len(e.top), 3).text() == fmt(e.rest)
     assert table.item(table.rowCount() - 1, 3).text() == fmt(e.total)
-    assert "x (1×1568) · W (1568×128) + b (128)" in view.panel.lines[0].text()
+    assert "x (1×2352) · W (2352×128) + b (128)" in view.panel.lines[0].text()
 
 
 def test_softmax_shows_logits_exps_sum_and_probabilities(view):

@@ -38,14 +38,14 @@ def test_clicking_a_conv_value_explains_it_and_outlines_its_field_on_the_input(w
 
 
 def test_a_later_conv_is_outlined_on_every_map_of_the_previous_layer(window, digit):
-    grid = window.maps.panels[3].output  # conv 32 filters 5x5 on layer 2's 16 maps
+    grid = window.maps.panels[3].output  # conv 48 filters 3x3 on layer 2's 16 maps
     click(grid, grid.items[7], 0, 4)
     e = window.explain.explanation
     assert isinstance(e, ex.ConvExplanation) and (e.layer_index, e.channel) == (3, 7)
     assert e.total == pytest.approx(float(window.trace.outputs[3][7, 0, 4]), abs=1e-5)
     previous = window.maps.panels[2].output.items
     assert [outline.parentItem() for outline in window.field_outlines] == previous
-    assert all(outline.rect() == QRectF(2, -2, 5, 5) for outline in window.field_outlines)
+    assert all(outline.rect() == QRectF(3, -1, 3, 3) for outline in window.field_outlines)
 
 
 def test_clicking_a_pooled_value_outlines_its_window_on_its_input_map(window, digit):

@@ -44,7 +44,7 @@ def check_panels(window):
 
 def test_default_model_panels_show_the_trace(window, digit):
     assert len(window.maps.panels) == 12
-    assert len(window.maps.panels[3].output.items) == 32
+    assert len(window.maps.panels[3].output.items) == 48
     check_panels(window)
 
 
