@@ -21,6 +21,7 @@ class DrawingCanvas(QWidget):
     """
 
     changed = Signal(object)  # (SIDE, SIDE) float32 ink in [0, 1] (1 = ink)
+    stroke_ended = Signal()  # the button or pen was lifted
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -124,7 +125,9 @@ class DrawingCanvas(QWidget):
         self.changed.emit(self.ink())
 
     def _end(self) -> None:
-        self._last = None
+        if self._last is not None:
+            self._last = None
+            self.stroke_ended.emit()
 
     # --- Qt events -----------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:

@@ -91,6 +91,7 @@ class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow
 
     def _connect(self) -> None:
         self.canvas.changed.connect(self._on_canvas_changed)
+        self.canvas.stroke_ended.connect(self._throttle.flush)  # the final verdict at once
         self.inputs.next_button.clicked.connect(self._on_next_digit)
         self.inputs.random_button.clicked.connect(self._on_random_digit)
         self.inputs.undo_button.setDefaultAction(self.commands.undo)

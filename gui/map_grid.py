@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
-from gui.map_image import COLORMAP, TABLE, MapImage, colorize, symmetric_levels
+from gui.map_image import COLORMAP, TABLE, MapImage, colorize, steady_levels
 
 FRAME_PEN = pg.mkPen("#9e9e9e", width=1, cosmetic=True)
 MAP_PIXELS = 60  # on-screen side of every map, whatever its size: the grids line up
@@ -135,7 +135,7 @@ class MapGrid(ScaledView):
     def set_maps(self, maps: np.ndarray, levels: tuple[float, float] | None = None) -> None:
         """Show ``maps`` (count, H, W); the scale is symmetric around 0 unless ``levels``."""
         self.data = maps
-        levels = levels or symmetric_levels(maps)
+        levels = levels or steady_levels(maps, self.levels())
         pixels = colorize(maps, levels, TABLE)
         for item, values, colors in zip(self.items, maps, pixels, strict=True):
             item.show(values, levels, colors)
@@ -173,7 +173,7 @@ class StripView(ScaledView):
     def set_vector(self, vector: np.ndarray) -> None:
         """Show ``vector`` (N,) with a symmetric scale."""
         self.data = vector.reshape(1, 1, -1)
-        levels = symmetric_levels(vector)
+        levels = steady_levels(vector, self.levels())
         self.item.show(self.data[0], levels)
         self._show_levels(levels)
 

@@ -29,6 +29,22 @@ def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
     return -m, m
 
 
+STEADY_SLACK = 2.0  # a scale stays while it is at most this many times wider than needed
+
+
+def steady_levels(values: np.ndarray, current: tuple[float, float]) -> tuple[float, float]:
+    """``current`` while it still suits ``values``: it holds their largest magnitude, and is
+    no more than STEADY_SLACK times as wide; else ``symmetric_levels(values)``. All zeros (a
+    blank canvas) suit any scale. So the colours mean the same from one stroke, or digit, to
+    the next, and the colour bar is not redrawn (the costly part of a repaint) on each."""
+    finite = np.abs(values[np.isfinite(values)])
+    need = float(finite.max()) if finite.size else 0.0
+    top = current[1]
+    if current[0] == -top and need <= top and (need == 0 or need * STEADY_SLACK >= top):
+        return current
+    return symmetric_levels(values)
+
+
 def argb_table(colormap: pg.ColorMap) -> np.ndarray:
     """257 packed 0xAARRGGBB colours: the map's 256, then transparent (for NaN)."""
     rgba = colormap.getLookupTable(nPts=256, alpha=True).astype(np.uint32)

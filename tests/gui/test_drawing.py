@@ -28,6 +28,17 @@ def test_a_drawn_digit_is_classified_and_clear_resets(window, qtbot, draw, seven
     assert not np.any(window.prediction.bars.opts["height"])
 
 
+def test_lifting_the_pen_shows_the_final_verdict_at_once(window, qtbot, draw, seven):
+    """While drawing, the verdict follows at most every LIVE_INTERVAL_MS; the release brings
+    it up to date in its own event handler, without waiting for the throttle."""
+    draw(window.canvas, seven[:20])  # the top bar: the throttle is now cooling down
+    qtbot.waitUntil(lambda: window.image is not None)
+    draw(window.canvas, seven[19:])  # the stem, in one quick stroke
+    expected = center_digit(window.canvas.ink())
+    np.testing.assert_array_equal(window.image, expected)
+    assert window.prediction.digit == trace_image(window.model, expected).digit == 7
+
+
 def test_undo_and_the_right_button_eraser(window, qtbot, draw, seven):
     draw(window.canvas, seven)
     qtbot.waitUntil(lambda: window.image is not None)

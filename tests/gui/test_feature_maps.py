@@ -13,7 +13,7 @@ from engine.presets import PRESETS
 from engine.training import build_model
 from gui.layer_panel import kernel_mosaic
 from gui.map_grid import MapGrid, StripView
-from gui.map_image import nice_ceiling
+from gui.map_image import STEADY_SLACK, nice_ceiling
 
 
 def check_panels(window):
@@ -29,7 +29,9 @@ def check_panels(window):
             for item, values in zip(panel.output.items, output, strict=True):
                 np.testing.assert_array_equal(item.image, values)
             low, high = panel.output.levels()
-            assert low == -high == -nice_ceiling(np.abs(output).max())  # 0 in the middle
+            need = np.abs(output).max()
+            assert -low == high >= need  # 0 in the middle, every value on the scale
+            assert high <= max(nice_ceiling(need), STEADY_SLACK * need)
         else:
             assert isinstance(panel.output, StripView)
             np.testing.assert_array_equal(panel.output.item.image, output.reshape(1, -1))
@@ -71,6 +73,20 @@ def test_blank_input_shows_zeros(window):
             [item.image for item in view.items] if isinstance(view, MapGrid) else [view.item.image]
         )
         assert not any(image.any() for image in images)
+
+
+def test_the_scales_stay_put_from_one_digit_to_the_next(window, digit):
+    """A blank canvas, then the same digit, then a fainter one: the colour scales stay, so a
+    colour means the same value throughout; a far stronger digit widens them."""
+    levels = [panel.output.levels() for panel in window.maps.panels]
+    for image in (None, digit, 0.8 * digit):
+        window.show_image(image)
+        assert [panel.output.levels() for panel in window.maps.panels] == levels
+    check_panels(window)
+    window.show_image(10 * digit)  # far out of the range of ink: every value grows
+    wider = [panel.output.levels() for panel in window.maps.panels]
+    assert all(new[1] > old[1] for new, old in zip(wider, levels, strict=True))
+    check_panels(window)
 
 
 def view_point(grid, item, row, col):

@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from gui.map_image import COLORMAP, MapImage, nice_ceiling, symmetric_levels
+from gui.map_image import COLORMAP, MapImage, nice_ceiling, steady_levels, symmetric_levels
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,21 @@ def test_levels_are_symmetric_and_blank_is_unit():
     assert symmetric_levels(np.array([-0.2, 3.3])) == (-4.0, 4.0)
     assert symmetric_levels(np.zeros((2, 3))) == (-1.0, 1.0)
     assert symmetric_levels(np.array([np.nan, -0.5])) == (-0.5, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("values", "current", "levels"),
+    [
+        ([-0.5, 3.3], (-4.0, 4.0), (-4.0, 4.0)),  # fits: kept
+        ([0.0, 0.0], (-4.0, 4.0), (-4.0, 4.0)),  # blank: kept
+        ([2.0, np.nan], (-4.0, 4.0), (-4.0, 4.0)),  # exactly half: kept
+        ([4.5], (-4.0, 4.0), (-5.0, 5.0)),  # outgrown: widened
+        ([1.9], (-4.0, 4.0), (-2.0, 2.0)),  # over twice too wide: narrowed
+        ([1.0], (0.0, 4.0), (-1.0, 1.0)),  # not symmetric: replaced
+    ],
+)
+def test_steady_levels_keep_a_scale_that_still_suits(values, current, levels):
+    assert steady_levels(np.array(values), current) == levels
 
 
 def test_map_image_colours_match_pyqtgraph(qtbot):
