@@ -7,6 +7,7 @@ histogram and, while training, the mean gradient magnitude per layer.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from engine import spec
@@ -86,7 +87,11 @@ class ModelMixin:
         if not self.weights_view.isVisible():  # histograms cost GUI time: redrawn when shown
             self._weights_stale = True
             return
-        self.weights_view.update_weights(self._live_model)
+        QTimer.singleShot(0, self._update_live_weights)  # after the maps: a turn of its own
+
+    def _update_live_weights(self) -> None:
+        if self._live_model is not None:
+            self.weights_view.update_weights(self._live_model)
 
     def _on_weights_visibility(self, visible: bool) -> None:
         if visible and self._weights_stale and self._live_model is not None:

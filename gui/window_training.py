@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from engine.model_file import ModelInfo
@@ -65,11 +66,13 @@ class TrainingMixin:
         self.status.set_progress(progress)
 
     def _on_training_snapshot(self, state: dict) -> None:
-        """About once a second: the learning weights for the maps and the verdict."""
+        """About once a second: the learning weights for the maps and the verdict. The
+        kernels, the maps and (see WindowModel) the histograms each redraw in a turn of the
+        event loop of their own, so that no one turn keeps the window busy for long."""
         if self._live_model is not None:
             self._live_model.load_state_dict(state)
             self.maps.set_weights(conv_weights(self._live_model))
-            self._update_outputs()
+            QTimer.singleShot(0, self._update_outputs)
 
     def _on_training_finished(self, model, result: TrainResult, evaluation, config) -> None:
         self._live_model = None
