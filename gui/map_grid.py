@@ -63,11 +63,20 @@ class ScaledView(pg.GraphicsLayoutWidget):
         self.colorbar.axis.enableAutoSIPrefix(False)  # its label re-render costs ~0.2 ms
         self.addItem(self.colorbar, row=0, col=1)
         self.data = np.zeros((0, 1, 1), np.float32)
+        self._fitted: tuple[float, float] | None = None  # the scale last fitted to values
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     def levels(self) -> tuple[float, float]:
         return tuple(self.colorbar.levels())
+
+    def _steady_levels(self, values: np.ndarray) -> tuple[float, float]:
+        """``steady_levels`` against the scale of the last values that were not all zeros
+        (none at first: the bar's placeholder scale is not kept for the first real values)."""
+        levels = steady_levels(values, self._fitted)
+        if values.any():
+            self._fitted = levels
+        return levels
 
     def _show_levels(self, levels: tuple[float, float]) -> None:
         if levels != self.levels():  # redrawing the bar's axis is the costly part
@@ -135,7 +144,7 @@ class MapGrid(ScaledView):
     def set_maps(self, maps: np.ndarray, levels: tuple[float, float] | None = None) -> None:
         """Show ``maps`` (count, H, W); the scale is symmetric around 0 unless ``levels``."""
         self.data = maps
-        levels = levels or steady_levels(maps, self.levels())
+        levels = levels or self._steady_levels(maps)
         pixels = colorize(maps, levels, TABLE)
         for item, values, colors in zip(self.items, maps, pixels, strict=True):
             item.show(values, levels, colors)
@@ -173,7 +182,7 @@ class StripView(ScaledView):
     def set_vector(self, vector: np.ndarray) -> None:
         """Show ``vector`` (N,) with a symmetric scale."""
         self.data = vector.reshape(1, 1, -1)
-        levels = steady_levels(vector, self.levels())
+        levels = self._steady_levels(vector)
         self.item.show(self.data[0], levels)
         self._show_levels(levels)
 

@@ -32,11 +32,14 @@ def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
 STEADY_SLACK = 2.0  # a scale stays while it is at most this many times wider than needed
 
 
-def steady_levels(values: np.ndarray, current: tuple[float, float]) -> tuple[float, float]:
+def steady_levels(values: np.ndarray, current: tuple[float, float] | None) -> tuple[float, float]:
     """``current`` while it still suits ``values``: it holds their largest magnitude, and is
-    no more than STEADY_SLACK times as wide; else ``symmetric_levels(values)``. All zeros (a
-    blank canvas) suit any scale. So the colours mean the same from one stroke, or digit, to
-    the next, and the colour bar is not redrawn (the costly part of a repaint) on each."""
+    no more than STEADY_SLACK times as wide; else (or with no ``current``)
+    ``symmetric_levels(values)``. All zeros (a blank canvas) suit any scale. So the colours
+    mean the same from one stroke, or digit, to the next, and the colour bar is not redrawn
+    (the costly part of a repaint) on each."""
+    if current is None:
+        return symmetric_levels(values)
     finite = np.abs(values[np.isfinite(values)])
     need = float(finite.max()) if finite.size else 0.0
     top = current[1]

@@ -48,6 +48,13 @@ def test_default_model_panels_show_the_trace(window, digit):
     assert len(window.maps.panels) == 12
     assert len(window.maps.panels[3].output.items) == 48
     check_panels(window)
+    trace = trace_image(window.model, digit)
+    for panel, output in zip(window.maps.panels, trace.outputs, strict=True):
+        # the first values shown are fitted exactly (the bars' placeholder scale is not kept)
+        assert panel.output.levels()[1] == nice_ceiling(np.abs(output).max())
+        if panel.kernels is not None:
+            need = np.nanmax(np.abs(np.stack([item.image for item in panel.kernels.items])))
+            assert panel.kernels.levels()[1] == nice_ceiling(need)
 
 
 @pytest.mark.parametrize("preset", ["tiny", "lenet5"])

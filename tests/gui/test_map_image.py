@@ -29,6 +29,7 @@ def test_levels_are_symmetric_and_blank_is_unit():
         ([4.5], (-4.0, 4.0), (-5.0, 5.0)),  # outgrown: widened
         ([1.9], (-4.0, 4.0), (-2.0, 2.0)),  # over twice too wide: narrowed
         ([1.0], (0.0, 4.0), (-1.0, 1.0)),  # not symmetric: replaced
+        ([3.3], None, (-4.0, 4.0)),  # no scale yet: fitted
     ],
 )
 def test_steady_levels_keep_a_scale_that_still_suits(values, current, levels):
