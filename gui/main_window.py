@@ -8,6 +8,8 @@ explain mode in ``window_explain``, the architecture and the weights view in ``w
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import torch
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -56,6 +58,7 @@ class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow
         self._note = ""  # where the image came from, under the verdict
         self._previous: tuple[Network, ModelInfo] | None = None  # until keep or go back
         self._live_model: Network | None = None  # the learning weights, while training
+        self.unsaved_models: weakref.WeakSet[Network] = weakref.WeakSet()  # trained here
         self._error_box: QMessageBox | None = None
 
         self.inputs = InputPanel()

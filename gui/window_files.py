@@ -62,6 +62,7 @@ class FileMixin:
         except OSError as error:
             self.show_error("Cannot save the model", f"{path}: {error.strerror or error}")
             return False
+        self.unsaved_models.discard(self.model)
         self.settings.setValue("folders/model", str(Path(path).parent))
         self.status.showMessage(f"Saved {Path(path).name}", 5000)
         return True
@@ -84,11 +85,12 @@ class FileMixin:
         else:
             self.status.showMessage("The clipboard holds no image", 5000)
 
-    def open_dropped(self, path: str | Path) -> bool:
+    def open_dropped(self, path: str | Path) -> None:
         """A dropped file: a model if it is one, else an image."""
         if Path(path).suffix.lower() == MODEL_SUFFIX:
-            return self.open_model(path)
-        return self.open_image(path)
+            self.unless_unsaved_is_kept(lambda: self.open_model(path))
+        else:
+            self.open_image(path)
 
     # --- Qt drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
@@ -118,7 +120,7 @@ class FileMixin:
         folder = self.settings.value("folders/model", str(Path.home()), type=str)
         path, _ = QFileDialog.getOpenFileName(self, "Open a model", folder, MODEL_FILTER)
         if path:
-            self.open_model(path)
+            self.unless_unsaved_is_kept(lambda: self.open_model(path))
 
     def _on_save_model(self) -> None:
         folder = Path(self.settings.value("folders/model", str(Path.home()), type=str))

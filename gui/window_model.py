@@ -1,14 +1,17 @@
 """The main window's model side: a new architecture (edited or a preset), and the weights view.
 
-Applying an architecture replaces the model with an untrained one of that shape; the panels
-rebuild to it and Train ▸ Train… teaches it. The Weights dock shows every weighted layer's
+Applying an architecture replaces the model with an untrained one of that shape (asking first
+when the model was trained here and not saved); the panels rebuild to it and Train ▸ Train…
+teaches it. The Weights dock shows every weighted layer's
 histogram and, while training, the mean gradient magnitude per layer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from engine import spec
 from engine.model_file import ModelInfo
@@ -31,6 +34,7 @@ class ModelMixin:
         self.weights_dock.visibilityChanged.connect(self._on_weights_visibility)
         self._weights_stale = False  # a snapshot came while the view was hidden
         self.architecture_editor: ArchitectureEditor | None = None
+        self.replace_question: QMessageBox | None = None
 
     def _connect_model(self) -> None:
         self.trainer.started.connect(self._on_weights_run_started)
@@ -49,11 +53,40 @@ class ModelMixin:
         editor.show()
         self.architecture_editor = editor
 
+    def unless_unsaved_is_kept(self, replace: Callable[[], None]) -> None:
+        """Run ``replace`` (which replaces the model) now, or, when the model was trained here
+        and not saved since, once the user agrees to lose it (a non-modal question)."""
+        if self.model not in self.unsaved_models:
+            replace()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Replace the trained model?",
+            f"The model trained here ({self.info.name}) has not been saved: its weights "
+            "will be lost. File ▸ Save model… keeps them.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        replace_button = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def on_finished(_result: int) -> None:
+            if box.clickedButton() is replace_button:
+                replace()
+
+        box.finished.connect(on_finished)
+        self.replace_question = box
+        box.open()
+
     def apply_architecture(self, architecture: spec.Architecture, seed: int = 0) -> None:
-        """Replace the model with an untrained one built from ``architecture``."""
+        """Replace the model with an untrained one built from ``architecture`` (asking first
+        if the model was trained here and not saved)."""
         if self.trainer.is_running():
             self.show_error("Training is running", "Stop the training before changing the model.")
             return
+        self.unless_unsaved_is_kept(lambda: self._use_architecture(architecture, seed))
+
+    def _use_architecture(self, architecture: spec.Architecture, seed: int) -> None:
         self.forget_previous_model()  # 'go back' would now go back past this change
         model = build_model(architecture, seed)
         name = architecture.name or "custom"

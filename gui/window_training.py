@@ -89,6 +89,7 @@ class TrainingMixin:
         date = datetime.date.today().isoformat()
         facts = {"test_accuracy": evaluation.accuracy, "epochs": epochs, "date": date}
         self._previous = (self.model, self.info)
+        self.unsaved_models.add(model)
         self.set_model(model, ModelInfo(f"{model.architecture.name} trained {date}", facts))
         self.training_panel.show_result(evaluation, note)
         self.status.showMessage(f"Test accuracy {evaluation.accuracy:.2%}: keep the new model?")

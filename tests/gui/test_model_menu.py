@@ -86,6 +86,51 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
     assert window.weights_dock.toggleViewAction().isChecked()  # shown as a tab by the run
 
 
+def answer(window, qtbot, button: str) -> None:
+    """Click ``button`` of the open 'Replace the trained model?' question."""
+    question = window.replace_question
+    assert question.isVisible()
+    [clicked] = [b for b in question.buttons() if b.text() == button]
+    qtbot.mouseClick(clicked, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not question.isVisible())
+
+
+def test_a_model_trained_here_and_not_saved_is_replaced_only_when_the_user_agrees(
+    window, settings, mnist_dir, qtbot, tmp_path
+):
+    settings.setValue(FOLDER_KEY, str(mnist_dir))
+    [tiny, lenet] = [
+        next(a for a in window.presets_menu.actions() if a.text() == name)
+        for name in ("tiny", "lenet5")
+    ]
+    tiny.trigger()  # the shipped model is on disk: no question
+    assert window.model.architecture.name == "tiny" and window.replace_question is None
+    with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS) as finished:
+        train_from_menu(window, qtbot, train_limit=500)
+    qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
+    trained, name = finished.args[0], window.info.name
+    assert window.model is trained
+
+    lenet.trigger()
+    answer(window, qtbot, "Cancel")
+    assert window.model is trained
+    window.save_model(tmp_path / "tiny.safetensors")
+    lenet.trigger()  # saved now: replaced at once
+    assert window.model.architecture.name == "lenet5" and not window.replace_question.isVisible()
+
+    window.open_dropped(tmp_path / "tiny.safetensors")  # back to the trained weights...
+    with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS):
+        train_from_menu(window, qtbot, train_limit=500)  # ...trained further, not saved
+    qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
+    window.open_dropped(tmp_path / "tiny.safetensors")
+    answer(window, qtbot, "Replace")
+    loaded = window.model
+    assert loaded is not trained and window.info.name == name
+    np.testing.assert_array_equal(
+        loaded.layers[0].weight.detach(), trained.layers[0].weight.detach()
+    )
+
+
 def test_a_preset_from_the_menu_rebuilds_the_panels(window):
     [lenet] = [a for a in window.presets_menu.actions() if a.text() == "lenet5"]
     lenet.trigger()
