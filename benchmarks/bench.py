@@ -7,7 +7,8 @@ One run on one machine measures:
   2. the fast recipe from a cold start (a fresh ``main.py train --fast`` process) against the
      PyTorch MNIST example trained the example's way for the same time, then to 99.0%;
   3. one image through the network with every intermediate map, p50 and p99;
-  4. the GUI (offscreen): a mouse stroke on the canvas to the verdict and every map repainted;
+  4. the GUI (offscreen): a digit drawn on the canvas, from the pen lifted to the verdict and
+     every map repainted;
   5. the GUI's main thread while training runs: how late a 10 ms QTimer fires;
   6. the app's peak memory (RSS), idle and while training.
 Parts 4-6 run in a fresh process, so the other parts' memory does not count. Each timing
@@ -31,13 +32,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from measure import Others, percentiles  # noqa: E402
+from references import example_run, textbook_default, textbook_loop  # noqa: E402
 
 from engine import mnist, presets, recipes  # noqa: E402
 from engine.model_file import load_model  # noqa: E402
@@ -50,40 +50,6 @@ TARGET = 0.99  # the fast recipe's goal on the MNIST test set
 
 
 # --- 1. training throughput -----------------------------------------------------------------
-
-
-def textbook_loop(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 64):
-    """The loop of every tutorial: a DataLoader over a TensorDataset, loss.item() every 10."""
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(x, y), batch_size=batch_size, shuffle=True
-    )
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    model.train()
-    for step, (images, labels) in enumerate(loader):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(images), labels)
-        loss.backward()
-        optimizer.step()
-        if step % 10 == 0:
-            loss.item()  # the example's log_interval print, a host sync
-
-
-def textbook_default() -> nn.Module:
-    """presets.default() as a tutorial writes it: stock modules in an nn.Sequential."""
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 5, padding=2),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(16, 48, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Dropout(0.25),
-        nn.Linear(48 * 7 * 7, 128),
-        nn.ReLU(),
-        nn.Dropout(0.25),
-        nn.Linear(128, 10),
-    )
 
 
 def bench_throughput(data: mnist.Mnist, quick: bool) -> dict:
@@ -134,80 +100,6 @@ def replace_config(config: TrainConfig, **changes) -> TrainConfig:
 
 
 # --- 2. time to 99% -------------------------------------------------------------------------
-
-
-class ExampleNet(nn.Module):
-    """pytorch/examples mnist/main.py, unchanged."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, 1)
-        self.conv2 = nn.Conv2d(32, 64, 3, 1)
-        self.dropout1 = nn.Dropout(0.25)
-        self.dropout2 = nn.Dropout(0.5)
-        self.fc1 = nn.Linear(9216, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = F.relu(self.conv1(x))
-        x = F.relu(self.conv2(x))
-        x = F.max_pool2d(x, 2)
-        x = torch.flatten(self.dropout1(x), 1)
-        x = self.dropout2(F.relu(self.fc1(x)))
-        return F.log_softmax(self.fc2(x), dim=1)
-
-
-def example_run(data: mnist.Mnist, budget: float, until: float | None, check_every: int):
-    """Train the example the example's way (Adadelta 1.0, StepLR 0.7, batch 64, normalised
-    inputs, a DataLoader). Returns (accuracy after ``budget`` s of training, training seconds
-    to reach ``until`` or None). Evaluations are not counted as training time."""
-
-    def normalise(images):
-        return (torch.from_numpy(images).unsqueeze(1).float() / 255 - 0.1307) / 0.3081
-
-    x, y = normalise(data.train_images), torch.from_numpy(data.train_labels)
-    test_x, test_y = normalise(data.test_images), torch.from_numpy(data.test_labels)
-
-    def accuracy(model) -> float:
-        model.eval()
-        with torch.no_grad():
-            right = sum(
-                (model(test_x[i : i + 1000]).argmax(1) == test_y[i : i + 1000]).sum().item()
-                for i in range(0, len(test_y), 1000)
-            )
-        model.train()
-        return right / len(test_y)
-
-    torch.manual_seed(1)
-    model = ExampleNet()
-    optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
-    schedule = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(x, y), batch_size=64, shuffle=True
-    )
-    spent, at_budget, reached = 0.0, None, None
-    model.train()
-    for _epoch in range(14):
-        for step, (images, labels) in enumerate(loader):
-            start = time.perf_counter()
-            optimizer.zero_grad()
-            loss = F.nll_loss(model(images), labels)
-            loss.backward()
-            optimizer.step()
-            if step % 10 == 0:
-                loss.item()
-            spent += time.perf_counter() - start
-            if at_budget is None and spent >= budget:
-                at_budget = accuracy(model)
-                if until is None:
-                    return at_budget, None
-            if until is not None and step % check_every == 0 and spent >= budget:
-                if accuracy(model) >= until:
-                    return at_budget, spent
-            if spent > 600:
-                return at_budget, None
-        schedule.step()
-    return at_budget, reached
 
 
 def bench_fast(data_dir: Path, data: mnist.Mnist, quick: bool) -> dict:
@@ -348,10 +240,10 @@ def table(results: dict) -> str:
         s, r, mem = g["stroke"], g["responsiveness"], g["memory_mb"]
         v = g["stroke_in_sight"]
         lines += [
-            f"| 4. stroke -> verdict and the {v['panels']} map panels in sight repainted "
+            f"| 4. pen lifted -> verdict and the {v['panels']} map panels in sight repainted "
             f"(1500x950 window) | p50 {v['p50_ms']:.1f} ms, p99 {v['p99_ms']:.1f} ms"
             f"{_others(v['others'])} |",
-            f"| 4. stroke -> verdict and all {s['panels']} map panels repainted (1500x2800) | "
+            f"| 4. pen lifted -> verdict and all {s['panels']} map panels repainted (1500x2800) | "
             f"p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms{_others(s['others'])} |",
             f"| 5. 10 ms QTimer lateness while training ({r['train_s']:.0f} s) | "
             f"p99 {r['p99_ms']:.1f} ms, longest {r['max_ms']:.1f} ms{_others(r['others'])} |",
