@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from digit_styles import digit_strokes
 from measure import Others, percentiles, rss_mb
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-from user_digits import digit_strokes
 
 from engine import recipes
 from engine.training import build_model
