@@ -19,7 +19,7 @@ MODEL_SUFFIX = ".safetensors"
 
 class FileMixin:
     """Mixed into MainWindow, which provides settings, canvas, status, show_image, set_model,
-    show_error, trainer and forget_previous_model."""
+    show_error, trainer, forget_previous_model, unsaved_models and confirm_replacing_model."""
 
     def open_image(self, path: str | Path) -> bool:
         """Classify an image file exactly as ``main.py predict`` does (``load_digit``)."""
@@ -88,7 +88,7 @@ class FileMixin:
     def open_dropped(self, path: str | Path) -> None:
         """A dropped file: a model if it is one, else an image."""
         if Path(path).suffix.lower() == MODEL_SUFFIX:
-            self.unless_unsaved_is_kept(lambda: self.open_model(path))
+            self.confirm_replacing_model(lambda: self.open_model(path))
         else:
             self.open_image(path)
 
@@ -120,7 +120,7 @@ class FileMixin:
         folder = self.settings.value("folders/model", str(Path.home()), type=str)
         path, _ = QFileDialog.getOpenFileName(self, "Open a model", folder, MODEL_FILTER)
         if path:
-            self.unless_unsaved_is_kept(lambda: self.open_model(path))
+            self.confirm_replacing_model(lambda: self.open_model(path))
 
     def _on_save_model(self) -> None:
         folder = Path(self.settings.value("folders/model", str(Path.home()), type=str))

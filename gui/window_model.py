@@ -2,8 +2,8 @@
 
 Applying an architecture replaces the model with an untrained one of that shape (asking first
 when the model was trained here and not saved); the panels rebuild to it and Train ▸ Train…
-teaches it. The Weights dock shows every weighted layer's
-histogram and, while training, the mean gradient magnitude per layer.
+teaches it. The Weights dock shows every weighted layer's histogram and, while training, the
+mean gradient magnitude per layer.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from gui.weights_view import WeightsView
 
 class ModelMixin:
     """Mixed into MainWindow, which provides model, trainer, status, commands, presets_menu,
-    set_model, forget_previous_model and ``_live_model``. ``_build_weights`` before the menus,
-    ``_connect_model`` after the window's own connections (the live model must exist first)."""
+    set_model, forget_previous_model, unsaved_models and ``_live_model``. ``_build_weights``
+    before the menus, ``_connect_model`` after the window's own connections (the live model
+    must exist first)."""
 
     def _build_weights(self) -> None:
         self.weights_view = WeightsView()
@@ -53,7 +54,7 @@ class ModelMixin:
         editor.show()
         self.architecture_editor = editor
 
-    def unless_unsaved_is_kept(self, replace: Callable[[], None]) -> None:
+    def confirm_replacing_model(self, replace: Callable[[], None]) -> None:
         """Run ``replace`` (which replaces the model) now, or, when the model was trained here
         and not saved since, once the user agrees to lose it (a non-modal question)."""
         if self.model not in self.unsaved_models:
@@ -84,7 +85,7 @@ class ModelMixin:
         if self.trainer.is_running():
             self.show_error("Training is running", "Stop the training before changing the model.")
             return
-        self.unless_unsaved_is_kept(lambda: self._use_architecture(architecture, seed))
+        self.confirm_replacing_model(lambda: self._use_architecture(architecture, seed))
 
     def _use_architecture(self, architecture: spec.Architecture, seed: int) -> None:
         self.forget_previous_model()  # 'go back' would now go back past this change

@@ -16,7 +16,8 @@ from gui.training_panel import run_label
 
 class TrainingMixin:
     """Mixed into MainWindow, which provides model, info, trainer, training_panel,
-    training_dock, status, commands, maps, set_model, show_error and _update_outputs."""
+    training_dock, status, commands, maps, set_model, show_error, unsaved_models and
+    _update_outputs."""
 
     def confirm_stop_training(self) -> bool:
         """Asked when the window closes during training; True: stop it and close."""
