@@ -6,10 +6,10 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("train", "eval", "predict", "-h", "--help"):
-        from engine.cli import main as cli_main
+        from convlens.engine.cli import main as cli_main
 
         return cli_main(argv)
-    from gui.app import run
+    from convlens.gui.app import run
 
     return run(argv)
 

@@ -36,13 +36,12 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from convlens.engine import mnist, presets, recipes  # noqa: E402
+from convlens.engine.model_file import load_model  # noqa: E402
+from convlens.engine.network import trace_image  # noqa: E402
+from convlens.engine.training import TrainConfig, build_model, train  # noqa: E402
 from measure import Others, percentiles  # noqa: E402
 from references import example_run, textbook_default, textbook_loop  # noqa: E402
-
-from engine import mnist, presets, recipes  # noqa: E402
-from engine.model_file import load_model  # noqa: E402
-from engine.network import trace_image  # noqa: E402
-from engine.training import TrainConfig, build_model, train  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist"
 MODEL = ROOT / "resources" / "default.safetensors"

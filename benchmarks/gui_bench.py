@@ -15,14 +15,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from convlens.engine import recipes
+from convlens.engine.training import build_model
 from digit_styles import digit_strokes
 from measure import Others, percentiles, rss_mb
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-
-from engine import recipes
-from engine.training import build_model
 
 STROKE_STEP = 6  # canvas pixels between mouse-move events (a brisk drag)
 
@@ -158,7 +157,7 @@ def bench_training(app, window, data_dir: Path, quick: bool) -> dict:
 def measure_gui(data_dir: Path, quick: bool) -> dict:
     """Items 4-6 of the benchmark; needs QT_QPA_PLATFORM set before the first Qt import."""
     app = QApplication.instance() or QApplication(["convlens-bench"])
-    from gui.app import create_window
+    from convlens.gui.app import create_window
 
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(os.path.join(folder, "bench.ini"), QSettings.Format.IniFormat)

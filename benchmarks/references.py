@@ -8,9 +8,8 @@ import time
 
 import torch
 import torch.nn.functional as F
+from convlens.engine import mnist
 from torch import nn
-
-from engine import mnist
 
 
 def textbook_loop(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 64):

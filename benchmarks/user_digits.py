@@ -53,9 +53,8 @@ def label_of(path: Path) -> tuple[str, int]:
 def measure(model, folder: str | Path) -> dict[str, float]:
     """Accuracy per style, and 'all', of ``model`` on the images in ``folder`` (the app's path)."""
     import torch
-
-    from engine.images import load_digit
-    from engine.network import predict
+    from convlens.engine.images import load_digit
+    from convlens.engine.network import predict
 
     paths = sorted(p for p in Path(folder).iterdir() if p.suffix in (".png", ".jpg"))
     images = torch.from_numpy(np.stack([load_digit(p) for p in paths]))
@@ -79,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     paths = render(args.folder, args.seed, args.per_style)
     print(f"{len(paths)} images in {args.folder}")
     if args.model:
-        from engine.model_file import load_model
+        from convlens.engine.model_file import load_model
 
         model, _ = load_model(args.model)
         for style, accuracy in measure(model, args.folder).items():

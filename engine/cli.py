@@ -9,15 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
-
-from engine import images, mnist, recipes, training
-from engine.device import describe, pick_device
-from engine.model_file import ModelFileError, ModelInfo, load_model, save_model
-from engine.network import predict
-from engine.presets import PRESETS
-from engine.spec import Architecture, ArchitectureError
-
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "resources" / "default.safetensors"
+from convlens.engine import images, mnist, recipes, training
+from convlens.engine.device import describe, pick_device
+from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
+from convlens.engine.network import predict
+from convlens.engine.presets import PRESETS
+from convlens.engine.shipped import DEFAULT_MODEL
+from convlens.engine.spec import Architecture, ArchitectureError
 
 
 def _parser() -> argparse.ArgumentParser:

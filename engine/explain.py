@@ -9,8 +9,8 @@ explanation holds float64 arithmetic beside the network's own ``model_value``.
 
 from __future__ import annotations
 
-from engine import spec
-from engine.explain_maps import (
+from convlens.engine import spec
+from convlens.engine.explain_maps import (
     ActivationExplanation,
     BatchNormExplanation,
     ConvExplanation,
@@ -28,7 +28,7 @@ from engine.explain_maps import (
     standardise,
     step_through,
 )
-from engine.explain_vectors import (
+from convlens.engine.explain_vectors import (
     DenseExplanation,
     FlattenExplanation,
     SoftmaxExplanation,
@@ -39,7 +39,7 @@ from engine.explain_vectors import (
     flatten_mapping,
     flatten_source,
 )
-from engine.network import Network, Trace
+from convlens.engine.network import Network, Trace
 
 __all__ = [
     "ActivationExplanation",

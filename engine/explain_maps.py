@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine import spec
-from engine.network import MNIST_MEAN, MNIST_STD, Network, Trace
+from convlens.engine import spec
+from convlens.engine.network import MNIST_MEAN, MNIST_STD, Network, Trace
 
 
 @dataclass(frozen=True)

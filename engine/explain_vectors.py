@@ -8,10 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine import spec
-from engine.explain_maps import as_float64, layer_input, source_name
-from engine.network import Network, Trace
+from convlens.engine import spec
+from convlens.engine.explain_maps import as_float64, layer_input, source_name
+from convlens.engine.network import Network, Trace
 
 
 def flatten_index(shape: spec.Shape, order: str, channel: int, row: int, col: int) -> int:

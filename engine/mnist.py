@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from engine.files import atomic_write
+from convlens.engine.files import atomic_write
 
 DATA_ENV_VAR = "CONVLENS_DATA"
 TRAIN_IMAGES = "train-images-idx3-ubyte"

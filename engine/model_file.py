@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from convlens.engine.files import atomic_write
+from convlens.engine.network import Network
+from convlens.engine.spec import Architecture, ArchitectureError
 from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
-
-from engine.files import atomic_write
-from engine.network import Network
-from engine.spec import Architecture, ArchitectureError
 
 FORMAT = "convlens-model/1"  # metadata["format"]: what tells our files from other safetensors
 MAX_BYTES = 512 * 1024 * 1024  # a larger file is not a ConvLens model

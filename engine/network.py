@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
+from convlens.engine import spec
 from torch import nn
-
-from engine import spec
 
 # MNIST pixel statistics: inputs are ink in [0, 1]; the network standardises them itself, so
 # callers (the canvas, image files, the data set) never need to know these numbers.

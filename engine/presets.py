@@ -3,7 +3,7 @@ sigmoid one."""
 
 from __future__ import annotations
 
-from engine.spec import (
+from convlens.engine.spec import (
     Activation,
     Architecture,
     BatchNorm,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from engine import presets
-from engine.spec import Architecture
-from engine.training import TrainConfig
+from convlens.engine import presets
+from convlens.engine.spec import Architecture
+from convlens.engine.training import TrainConfig
 
 # The fast recipe: presets.fast() for one epoch. Seeds 0-4 on the 2-core machine: 99.12-99.22%
 # test accuracy after 5.8-5.9 s of training.

@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
+from convlens.engine.augment import augment as augment_batch
+from convlens.engine.device import pick_device
+from convlens.engine.network import Network
+from convlens.engine.spec import NUM_CLASSES, Architecture
 from torch import nn
-
-from engine.augment import augment as augment_batch
-from engine.device import pick_device
-from engine.network import Network
-from engine.spec import NUM_CLASSES, Architecture
 
 
 class TrainingError(RuntimeError):

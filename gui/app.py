@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pyqtgraph as pg
 import PySide6
+from convlens.engine.model_file import ModelFileError, ModelInfo, load_model
+from convlens.engine.network import Network
+from convlens.engine.presets import default
+from convlens.engine.shipped import DEFAULT_MODEL
+from convlens.engine.training import build_model
+from convlens.gui.main_window import MainWindow
+from convlens.gui.qt_check import BAD_BINDING, emit_leaks_references
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from engine.model_file import ModelFileError, ModelInfo, load_model
-from engine.network import Network
-from engine.presets import default
-from engine.training import build_model
-from gui.main_window import MainWindow
-from gui.qt_check import BAD_BINDING, emit_leaks_references
-
 ORGANIZATION = "ConvLens"
 APPLICATION = "ConvLens"
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "resources" / "default.safetensors"
 
 
 def configure_pyqtgraph() -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from convlens.engine import spec
+from convlens.engine.presets import PRESETS
+from convlens.gui.layer_form import LayerForm
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -28,10 +31,6 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QVBoxLayout,
 )
-
-from engine import spec
-from engine.presets import PRESETS
-from gui.layer_form import LayerForm
 
 COLUMNS = ("#", "layer", "settings", "output", "parameters", "problem")
 OUTPUT, PARAMS, PROBLEM = (COLUMNS.index(name) for name in ("output", "parameters", "problem"))

@@ -6,6 +6,9 @@ Every panel keeps what it shows where a test can read it: ``grids`` (NumberGrids
 
 from __future__ import annotations
 
+from convlens.engine import explain as ex
+from convlens.engine.network import MNIST_MEAN, MNIST_STD
+from convlens.gui.number_grid import NumberGrid, fmt
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,10 +21,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from engine import explain as ex
-from engine.network import MNIST_MEAN, MNIST_STD
-from gui.number_grid import NumberGrid, fmt
 
 NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
 

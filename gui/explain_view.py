@@ -9,13 +9,12 @@ the map view which cell the step-through reached (fill cells up to ``step.index`
 
 from __future__ import annotations
 
+from convlens.engine import explain as ex
+from convlens.engine.network import Network, Trace
+from convlens.gui.explain_panels import Panel, panel_for
+from convlens.gui.step_player import StepPlayer
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
-
-from engine import explain as ex
-from engine.network import Network, Trace
-from gui.explain_panels import Panel, panel_for
-from gui.step_player import StepPlayer
 
 PROMPT = (
     "Click a value in a feature map to see how it was computed, or the probability bars "

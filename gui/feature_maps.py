@@ -9,15 +9,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from convlens.engine import spec
+from convlens.engine.network import Network, Trace
+from convlens.gui.layer_panel import KERNELS, LayerPanel, mosaic_cell
+from convlens.gui.map_dialog import MapDialog
+from convlens.gui.map_grid import MapGrid
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 from torch import nn
-
-from engine import spec
-from engine.network import Network, Trace
-from gui.layer_panel import KERNELS, LayerPanel, mosaic_cell
-from gui.map_dialog import MapDialog
-from gui.map_grid import MapGrid
 
 
 def conv_weights(model: Network) -> dict[int, np.ndarray]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.canvas import DrawingCanvas
+from convlens.gui.prediction_view import PredictionView
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -15,9 +17,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from gui.canvas import DrawingCanvas
-from gui.prediction_view import PredictionView
 
 INK_COLORMAP = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)])  # paper white, ink black
 

@@ -6,6 +6,7 @@ where it can (a 0 stride, an unknown pooling op) so that the editor can explain 
 
 from __future__ import annotations
 
+from convlens.engine import spec
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,8 +18,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QWidget,
 )
-
-from engine import spec
 
 MAX_SIZE = 64  # spinbox limit for sizes and strides: room to try one too large for its input
 PADDINGS = ("valid", "same", "width")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from convlens.engine import spec
+from convlens.gui.layer_text import panel_title
+from convlens.gui.map_grid import MapGrid, StripView
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
-
-from engine import spec
-from gui.layer_text import panel_title
-from gui.map_grid import MapGrid, StripView
 
 KERNELS, OUTPUT = "kernels", "output"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import spec
+from convlens.engine import spec
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

@@ -12,6 +12,22 @@ import weakref
 
 import numpy as np
 import torch
+from convlens.engine.images import BlankImageError, center_digit
+from convlens.engine.mnist import DatasetError
+from convlens.engine.model_file import ModelInfo
+from convlens.engine.network import Network, Trace, trace_image
+from convlens.gui.feature_maps import FeatureMapView, conv_weights
+from convlens.gui.input_panel import InputPanel
+from convlens.gui.menus import build_menus
+from convlens.gui.mnist_source import MnistSource
+from convlens.gui.status import StatusBar
+from convlens.gui.throttle import Throttle
+from convlens.gui.trainer import Trainer
+from convlens.gui.training_panel import TrainingPanel
+from convlens.gui.window_explain import ExplainMixin
+from convlens.gui.window_files import FileMixin
+from convlens.gui.window_model import ModelMixin
+from convlens.gui.window_training import TrainingMixin
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,23 +37,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
 )
-
-from engine.images import BlankImageError, center_digit
-from engine.mnist import DatasetError
-from engine.model_file import ModelInfo
-from engine.network import Network, Trace, trace_image
-from gui.feature_maps import FeatureMapView, conv_weights
-from gui.input_panel import InputPanel
-from gui.menus import build_menus
-from gui.mnist_source import MnistSource
-from gui.status import StatusBar
-from gui.throttle import Throttle
-from gui.trainer import Trainer
-from gui.training_panel import TrainingPanel
-from gui.window_explain import ExplainMixin
-from gui.window_files import FileMixin
-from gui.window_model import ModelMixin
-from gui.window_training import TrainingMixin
 
 LIVE_INTERVAL_MS = 30  # at most ~33 network passes a second while drawing
 

@@ -6,9 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.map_image import COLORMAP, MapImage
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
-
-from gui.map_image import COLORMAP, MapImage
 
 Describe = Callable[[int, int, float], str | None]  # row, col, value -> readout (None: nothing)
 

@@ -12,11 +12,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.map_image import COLORMAP, TABLE, MapImage, colorize, steady_levels
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
-
-from gui.map_image import COLORMAP, TABLE, MapImage, colorize, steady_levels
 
 FRAME_PEN = pg.mkPen("#9e9e9e", width=1, cosmetic=True)
 MAP_PIXELS = 60  # on-screen side of every map, whatever its size: the grids line up

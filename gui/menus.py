@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from convlens.engine.presets import PRESETS
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
-
-from engine.presets import PRESETS
 
 ABOUT = (
     "<h3>ConvLens</h3>"

@@ -7,11 +7,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from convlens.engine.mnist import Mnist, has_mnist, load_mnist, resolve_data_dir
+from convlens.gui.workers import DownloadWorker, start_worker
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
-
-from engine.mnist import Mnist, has_mnist, load_mnist, resolve_data_dir
-from gui.workers import DownloadWorker, start_worker
 
 FOLDER_KEY = "data/folder"
 

@@ -7,11 +7,10 @@ keep the unrounded value, which is what tests compare.
 from __future__ import annotations
 
 import numpy as np
+from convlens.engine.explain import Field
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QAbstractItemView, QGraphicsRectItem, QTableWidget, QTableWidgetItem
-
-from engine.explain import Field
 
 POSITIVE = QColor(230, 85, 13)  # orange: pushes the sum up
 NEGATIVE = QColor(49, 130, 189)  # blue: pulls it down

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
+from convlens.engine.device import describe, pick_device
+from convlens.engine.model_file import ModelInfo
+from convlens.engine.training import Progress
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
-
-from engine.device import describe, pick_device
-from engine.model_file import ModelInfo
-from engine.training import Progress
 
 
 def duration_text(seconds: float) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from convlens.engine.explain import Step
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
-
-from engine.explain import Step
 
 
 class StepPlayer(QWidget):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from convlens.engine.training import TrainConfig
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,8 +16,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QWidget,
 )
-
-from engine.training import TrainConfig
 
 OPTIMIZERS = {"adam": "Adam", "sgd": "SGD with momentum"}
 SCHEDULES = {"onecycle": "One cycle (warm up, anneal)", "cosine": "Cosine", "constant": "Constant"}

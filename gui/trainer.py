@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from convlens.engine.network import Network
+from convlens.engine.training import TrainConfig, build_model
+from convlens.gui.mnist_source import MnistSource
+from convlens.gui.train_dialog import TrainDialog
+from convlens.gui.workers import TrainWorker, start_worker
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QWidget
-
-from engine.network import Network
-from engine.training import TrainConfig, build_model
-from gui.mnist_source import MnistSource
-from gui.train_dialog import TrainDialog
-from gui.workers import TrainWorker, start_worker
 
 CONFIG_KEY = "train/config"
 FROM_CURRENT_KEY = "train/from_current"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.engine.training import Evaluation, Progress, TrainConfig
+from convlens.gui.confusion_view import ConfusionView
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,9 +17,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from engine.training import Evaluation, Progress, TrainConfig
-from gui.confusion_view import ConfusionView
 
 CURVES = {  # Progress field -> (plot, legend name, colour)
     "data_loss": ("loss", "data loss", "#1f77b4"),

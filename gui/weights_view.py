@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.engine.network import Network
+from convlens.engine.training import Progress, weighted_layers
 from PySide6.QtWidgets import QVBoxLayout, QWidget
-
-from engine.network import Network
-from engine.training import Progress, weighted_layers
 
 BINS = 41  # odd, so that one bin is centred on 0, where L1's spike is
 # A weight is "near zero" below 1% of its layer's largest |w|. Relative, because layers differ

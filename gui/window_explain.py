@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import shiboken6
+from convlens.engine import explain as ex
+from convlens.engine.network import Network
+from convlens.gui.explain_view import ExplainView
+from convlens.gui.map_grid import MapGrid
+from convlens.gui.number_grid import FIELD_COLOR, field_item, padding_item
+from convlens.gui.throttle import Throttle
 from PySide6.QtWidgets import QDockWidget, QGraphicsItem, QGraphicsRectItem
-
-from engine import explain as ex
-from engine.network import Network
-from gui.explain_view import ExplainView
-from gui.map_grid import MapGrid
-from gui.number_grid import FIELD_COLOR, field_item, padding_item
-from gui.throttle import Throttle
 
 CELL_COLOR = "#00c853"  # the explained output cell: green, apart from the yellow window
 # A big conv explanation (16 channels of patch, kernel and products) takes ~20 ms to refill;

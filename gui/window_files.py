@@ -6,11 +6,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from convlens.engine.images import BlankImageError, ImageError, center_digit, read_ink
+from convlens.engine.model_file import ModelFileError, load_model, save_model
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
-
-from engine.images import BlankImageError, ImageError, center_digit, read_ink
-from engine.model_file import ModelFileError, load_model, save_model
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 MODEL_FILTER = "ConvLens models (*.safetensors);;All files (*)"

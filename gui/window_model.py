@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from convlens.engine import spec
+from convlens.engine.model_file import ModelInfo
+from convlens.engine.network import Network
+from convlens.engine.training import build_model
+from convlens.gui.architecture_editor import ArchitectureEditor
+from convlens.gui.weights_view import WeightsView
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDockWidget, QMessageBox
-
-from engine import spec
-from engine.model_file import ModelInfo
-from engine.network import Network
-from engine.training import build_model
-from gui.architecture_editor import ArchitectureEditor
-from gui.weights_view import WeightsView
 
 
 class ModelMixin:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 import datetime
 
+from convlens.engine.model_file import ModelInfo
+from convlens.engine.training import TrainConfig, TrainResult
+from convlens.gui.feature_maps import conv_weights
+from convlens.gui.training_panel import run_label
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
-
-from engine.model_file import ModelInfo
-from engine.training import TrainConfig, TrainResult
-from gui.feature_maps import conv_weights
-from gui.training_panel import run_label
 
 
 class TrainingMixin:

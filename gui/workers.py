@@ -16,11 +16,10 @@ import time
 from collections.abc import Callable, Sequence
 
 import torch
+from convlens.engine.mnist import Mnist, download_mnist
+from convlens.engine.network import Network
+from convlens.engine.training import TrainConfig, evaluate, train
 from PySide6.QtCore import QObject, QThread, Signal, Slot
-
-from engine.mnist import Mnist, download_mnist
-from engine.network import Network
-from engine.training import TrainConfig, evaluate, train
 
 # Training leaves one core to the GUI thread: OpenMP workers spin at every barrier, and an
 # oversubscribed core makes them wait for a descheduled peer (measured here on 2 busy cores:

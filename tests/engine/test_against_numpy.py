@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
-from engine import spec
-from engine.network import Pool2d, ZeroPadConv
+from convlens.engine import spec
+from convlens.engine.network import Pool2d, ZeroPadConv
 
 RNG = np.random.default_rng(0)
 

@@ -6,10 +6,10 @@ import sys
 
 import numpy as np
 import pytest
+from convlens.engine import mnist
+from convlens.engine.model_file import load_model
 from PIL import Image
 
-from engine import mnist
-from engine.model_file import load_model
 from tests.conftest import ROOT
 
 

@@ -10,7 +10,7 @@ def test_importing_every_engine_module_loads_no_qt():
     modules = sorted(p.stem for p in (ROOT / "engine").glob("*.py") if p.stem != "__init__")
     code = (
         "import sys\n"
-        + "".join(f"import engine.{name}\n" for name in modules)
+        + "".join(f"import convlens.engine.{name}\n" for name in modules)
         + "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph', 'qtpy')))"
     )

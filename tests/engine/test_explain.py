@@ -3,12 +3,20 @@
 import numpy as np
 import pytest
 import torch
-
-from engine import explain as ex
-from engine import presets
-from engine.network import MNIST_MEAN, MNIST_STD, Network, trace_image
-from engine.spec import Activation, Architecture, BatchNorm, Conv, Dense, Dropout, Flatten, Pool
-from engine.training import build_model
+from convlens.engine import explain as ex
+from convlens.engine import presets
+from convlens.engine.network import MNIST_MEAN, MNIST_STD, Network, trace_image
+from convlens.engine.spec import (
+    Activation,
+    Architecture,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    Pool,
+)
+from convlens.engine.training import build_model
 
 TOL = {"rtol": 1e-5, "atol": 1e-5}
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from convlens.engine import images
+from convlens.engine.images import BlankImageError, ImageError, center_digit, load_digit, read_ink
+from convlens.engine.mnist import TEST_IMAGES, read_idx
 from PIL import Image, ImageDraw
-
-from engine import images
-from engine.images import BlankImageError, ImageError, center_digit, load_digit, read_ink
-from engine.mnist import TEST_IMAGES, read_idx
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mnist"
 

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from engine import mnist
-from engine.mnist import (
+from convlens.engine import mnist
+from convlens.engine.mnist import (
     FILE_NAMES,
     TEST_IMAGES,
     TEST_LABELS,

@@ -5,13 +5,12 @@ import os
 
 import pytest
 import torch
+from convlens.engine import presets
+from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
+from convlens.engine.network import Network
+from convlens.engine.spec import Architecture
+from convlens.engine.training import build_model
 from safetensors.torch import save_file
-
-from engine import presets
-from engine.model_file import ModelFileError, ModelInfo, load_model, save_model
-from engine.network import Network
-from engine.spec import Architecture
-from engine.training import build_model
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@ the logits and every gradient must be those of the layers in the order the user 
 
 import pytest
 import torch
-
-from engine.network import Pool2d, forward_order
-from engine.spec import Activation, Architecture, Conv, Dense, Flatten, Pool
-from engine.training import build_model
+from convlens.engine.network import Pool2d, forward_order
+from convlens.engine.spec import Activation, Architecture, Conv, Dense, Flatten, Pool
+from convlens.engine.training import build_model
 
 
 def network(function: str, op: str):

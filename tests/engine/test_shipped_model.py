@@ -1,15 +1,13 @@
 """The model shipped in resources/: small, made by the recorded recipe, 99.4% on MNIST."""
 
 from dataclasses import asdict
-from pathlib import Path
 
 import torch
+from convlens.engine import mnist, recipes
+from convlens.engine.model_file import load_model
+from convlens.engine.shipped import DEFAULT_MODEL as MODEL
+from convlens.engine.training import evaluate
 
-from engine import mnist, recipes
-from engine.model_file import load_model
-from engine.training import evaluate
-
-MODEL = Path(__file__).resolve().parents[2] / "resources" / "default.safetensors"
 MIN_ACCURACY = 0.994
 
 

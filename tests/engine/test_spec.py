@@ -2,10 +2,9 @@
 
 import pytest
 import torch
-
-from engine import presets
-from engine.network import Network
-from engine.spec import (
+from convlens.engine import presets
+from convlens.engine.network import Network
+from convlens.engine.spec import (
     Activation,
     Architecture,
     ArchitectureError,

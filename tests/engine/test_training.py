@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
-from engine import mnist, presets
-from engine.network import Network
-from engine.spec import Architecture, Conv, Dense, Flatten
-from engine.training import (
+from convlens.engine import mnist, presets
+from convlens.engine.network import Network
+from convlens.engine.spec import Architecture, Conv, Dense, Flatten
+from convlens.engine.training import (
     TrainConfig,
     TrainingError,
     build_model,

@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from convlens.engine import spec
+from convlens.engine.network import ACTIVATIONS, Flatten, Pool2d, ZeroPadConv
 from torch import nn
-
-from engine import spec
-from engine.network import ACTIVATIONS, Flatten, Pool2d, ZeroPadConv
 
 FEATURE_MAP = [[-1, 3, 2], [1, -2, 1], [-1, 1, 3]]
 POOL_INPUT = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]

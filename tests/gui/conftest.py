@@ -11,15 +11,14 @@ import weakref
 import numpy as np
 import PySide6
 import pytest
+from convlens.engine.model_file import ModelInfo
+from convlens.engine.presets import tiny
+from convlens.engine.training import build_model
+from convlens.gui.app import configure_pyqtgraph, load_default_model
+from convlens.gui.main_window import MainWindow
+from convlens.gui.qt_check import BAD_BINDING, emit_leaks_references
 from PySide6.QtCore import QPoint, QSettings, Qt, QThread
 from PySide6.QtTest import QTest
-
-from engine.model_file import ModelInfo
-from engine.presets import tiny
-from engine.training import build_model
-from gui.app import configure_pyqtgraph, load_default_model
-from gui.main_window import MainWindow
-from gui.qt_check import BAD_BINDING, emit_leaks_references
 
 if emit_leaks_references():
     pytest.exit(BAD_BINDING.format(version=PySide6.__version__), returncode=3)

@@ -1,12 +1,11 @@
 """The architecture editor: live shapes, impossible networks marked with their reason, JSON."""
 
 import pytest
+from convlens.engine import presets
+from convlens.engine.spec import Activation, Architecture, Conv, Dense, Dropout, Flatten, Pool
+from convlens.gui.architecture_editor import ERROR_COLOR, PROBLEM, ArchitectureEditor
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
-
-from engine import presets
-from engine.spec import Activation, Architecture, Conv, Dense, Dropout, Flatten, Pool
-from gui.architecture_editor import ERROR_COLOR, PROBLEM, ArchitectureEditor
 
 OK = QDialogButtonBox.StandardButton.Ok
 APPLY = QDialogButtonBox.StandardButton.Apply

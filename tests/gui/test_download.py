@@ -4,10 +4,9 @@ here), cancelled, or found in a folder the user chooses; then the training goes 
 import os
 import shutil
 
+from convlens.engine.mnist import has_mnist
+from convlens.gui.mnist_source import FOLDER_KEY
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
-
-from engine.mnist import has_mnist
-from gui.mnist_source import FOLDER_KEY
 
 
 def local_mirror(mnist_dir, tmp_path) -> str:

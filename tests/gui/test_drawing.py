@@ -1,10 +1,9 @@
 """Drawing on the canvas with real mouse events drives the 28x28 input and the verdict."""
 
 import numpy as np
+from convlens.engine.images import center_digit
+from convlens.engine.network import trace_image
 from PySide6.QtCore import Qt
-
-from engine.images import center_digit
-from engine.network import trace_image
 
 
 def test_a_drawn_digit_is_classified_and_clear_resets(window, qtbot, draw, seven):

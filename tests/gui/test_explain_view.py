@@ -2,16 +2,24 @@
 
 import numpy as np
 import pytest
+from convlens.engine import explain as ex
+from convlens.engine import presets
+from convlens.engine.network import trace_image
+from convlens.engine.spec import (
+    Activation,
+    Architecture,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    Pool,
+)
+from convlens.engine.training import build_model
+from convlens.gui.explain_panels import ConvPanel
+from convlens.gui.explain_view import ExplainView
+from convlens.gui.number_grid import field_item, field_rect, fmt, padding_item
 from PySide6.QtCore import QRectF
-
-from engine import explain as ex
-from engine import presets
-from engine.network import trace_image
-from engine.spec import Activation, Architecture, BatchNorm, Conv, Dense, Dropout, Flatten, Pool
-from engine.training import build_model
-from gui.explain_panels import ConvPanel
-from gui.explain_view import ExplainView
-from gui.number_grid import field_item, field_rect, fmt, padding_item
 
 
 def _ring() -> np.ndarray:

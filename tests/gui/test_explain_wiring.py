@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from convlens.engine import explain as ex
+from convlens.gui.number_grid import field_rect
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-
-from engine import explain as ex
-from gui.number_grid import field_rect
 
 
 def click(view, item, row: int, col: int) -> None:

@@ -2,18 +2,17 @@
 
 import numpy as np
 import pytest
+from convlens.engine import spec
+from convlens.engine.model_file import ModelInfo
+from convlens.engine.network import trace_image
+from convlens.engine.presets import PRESETS
+from convlens.engine.training import build_model
+from convlens.gui.layer_panel import kernel_mosaic
+from convlens.gui.map_grid import MapGrid, StripView
+from convlens.gui.map_image import STEADY_SLACK, nice_ceiling
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-
-from engine import spec
-from engine.model_file import ModelInfo
-from engine.network import trace_image
-from engine.presets import PRESETS
-from engine.training import build_model
-from gui.layer_panel import kernel_mosaic
-from gui.map_grid import MapGrid, StripView
-from gui.map_image import STEADY_SLACK, nice_ceiling
 
 
 def check_panels(window):

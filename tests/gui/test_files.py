@@ -1,16 +1,15 @@
 """Image and model files: opened, dropped, pasted; bad ones reported, the app still usable."""
 
 import numpy as np
+from convlens.engine.images import load_digit
+from convlens.engine.model_file import ModelInfo, save_model
+from convlens.engine.network import trace_image
+from convlens.engine.presets import tiny
+from convlens.engine.training import build_model
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
-
-from engine.images import load_digit
-from engine.model_file import ModelInfo, save_model
-from engine.network import trace_image
-from engine.presets import tiny
-from engine.training import build_model
 
 
 def digit_file(folder, name="four.png"):

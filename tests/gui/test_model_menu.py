@@ -3,15 +3,14 @@ the weights view follows the model and the training; the dock layout is kept."""
 
 import numpy as np
 import pytest
+from convlens.engine import presets
+from convlens.engine.network import trace_image
+from convlens.engine.spec import Activation, Conv
+from convlens.gui.main_window import MainWindow
+from convlens.gui.mnist_source import FOLDER_KEY
+from convlens.gui.weights_view import BINS, layer_weights
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
-
-from engine import presets
-from engine.network import trace_image
-from engine.spec import Activation, Conv
-from gui.main_window import MainWindow
-from gui.mnist_source import FOLDER_KEY
-from gui.weights_view import BINS, layer_weights
 
 TIMEOUT_MS = 120_000  # a loaded machine is slow; the tests assert on outcomes, not on time
 

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from convlens.gui.feature_maps import conv_weights
+from convlens.gui.mnist_source import FOLDER_KEY
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
-
-from gui.feature_maps import conv_weights
-from gui.mnist_source import FOLDER_KEY
 
 TIMEOUT_MS = 120_000  # a loaded machine is slow; the tests assert on outcomes, not on time
 

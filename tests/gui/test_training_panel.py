@@ -1,10 +1,9 @@
 """The training panel on its own: live curves, earlier runs faded and toggled, the verdict."""
 
 import numpy as np
+from convlens.engine.training import Evaluation, Progress, TrainConfig
+from convlens.gui.training_panel import TrainingPanel, run_label
 from PySide6.QtCore import Qt
-
-from engine.training import Evaluation, Progress, TrainConfig
-from gui.training_panel import TrainingPanel, run_label
 
 
 def report(step: int, loss: float) -> Progress:

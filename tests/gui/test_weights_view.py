@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 import torch
-
-from engine import presets
-from engine.training import Progress, build_model
-from gui.weights_view import WeightsView, near_zero_share
+from convlens.engine import presets
+from convlens.engine.training import Progress, build_model
+from convlens.gui.weights_view import WeightsView, near_zero_share
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@ once its thread has ended (a segfault in CI, once in many runs, before that was 
 
 import time
 
+from convlens.gui.mnist_source import FOLDER_KEY, MnistSource
 from PySide6.QtWidgets import QApplication, QWidget
-
-from gui.mnist_source import FOLDER_KEY, MnistSource
 
 RUNS = 200  # the old release crashed this test in 4 of 5 tries at 100 runs, 3 of 3 at 300
 
