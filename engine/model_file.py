@@ -34,6 +34,8 @@ class ModelInfo:
 
     name: str = "model"
     facts: dict = field(default_factory=dict)  # epochs, test_accuracy, date, recipe ...
+    temperature: float = 1.0  # probabilities are softmax(logits / temperature)
+    history: dict | None = None  # the training run that made it: config, curves, evaluation
 
 
 def save_model(path: str | os.PathLike, model: Network, info: ModelInfo | None = None) -> None:
@@ -45,7 +47,10 @@ def save_model(path: str | os.PathLike, model: Network, info: ModelInfo | None =
         "name": info.name,
         "architecture": model.architecture.to_json(indent=None),
         "facts": json.dumps(info.facts),
+        "temperature": repr(float(info.temperature)),
     }
+    if info.history is not None:
+        metadata["history"] = json.dumps(info.history)
     atomic_write(path, save_tensors(tensors, metadata))
 
 
@@ -70,11 +75,13 @@ def load_model(path: str | os.PathLike) -> tuple[Network, ModelInfo]:
         architecture = Architecture.from_json(metadata["architecture"])
         model = Network(architecture)
         facts = json.loads(metadata.get("facts", "{}"))
-    except (ArchitectureError, KeyError, TypeError, json.JSONDecodeError) as error:
+        temperature = float(metadata.get("temperature", "1.0"))
+        history = json.loads(metadata["history"]) if "history" in metadata else None
+    except (ArchitectureError, KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"{path.name} holds an unusable architecture: {error}") from error
     _load_weights(model, tensors, path.name)
     model.eval()
-    return model, ModelInfo(metadata.get("name", path.stem), facts)
+    return model, ModelInfo(metadata.get("name", path.stem), facts, temperature, history)
 
 
 def _metadata(data: bytes) -> dict[str, str]:
