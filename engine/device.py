@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import torch
+from convlens.engine.choices import DEVICES
 
-CHOICES = ("auto", "cpu", "cuda", "mps")
+CHOICES = tuple(DEVICES)
 
 
 def pick_device(name: str = "auto") -> torch.device:

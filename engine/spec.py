@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import ClassVar
 
+from convlens.engine.choices import ACTIVATIONS, FLATTEN_ORDERS, POOL_OPS
+
 INPUT_SHAPE = (1, 28, 28)  # (C, H, W): one grey MNIST image
 NUM_CLASSES = 10
 
@@ -41,7 +43,7 @@ class Conv:
 class Activation:
     function: str = "relu"  # relu, leaky_relu, sigmoid or tanh
     kind: ClassVar[str] = "activation"
-    FUNCTIONS: ClassVar[tuple[str, ...]] = ("relu", "leaky_relu", "sigmoid", "tanh")
+    FUNCTIONS: ClassVar[tuple[str, ...]] = tuple(ACTIVATIONS)
 
 
 @dataclass
@@ -50,7 +52,7 @@ class Pool:
     size: int = 2  # window is size x size
     stride: int | None = None  # None: same as size (windows do not overlap)
     kind: ClassVar[str] = "pool"
-    OPS: ClassVar[tuple[str, ...]] = ("max", "min", "average", "sum")
+    OPS: ClassVar[tuple[str, ...]] = tuple(POOL_OPS)
 
     @property
     def step(self) -> int:
@@ -173,7 +175,7 @@ def _layer_info(i: int, layer: LayerSpec, shape: Shape) -> LayerInfo:
     if isinstance(layer, Pool):
         return _pool_info(i, layer, shape)
     if isinstance(layer, Flatten):
-        if layer.order not in ("row", "column"):
+        if layer.order not in FLATTEN_ORDERS:
             raise ArchitectureError(
                 i, f"flatten order must be 'row' or 'column', not {layer.order!r}"
             )
@@ -286,3 +288,11 @@ class Architecture:
         except json.JSONDecodeError as error:
             raise ArchitectureError(None, f"not valid JSON: {error}") from error
         return cls.from_dict(data)
+
+
+def same_architecture(a: list[LayerInfo], b: list[LayerInfo]) -> bool:
+    """True when two analysed networks have the same layers with the same shapes: every value
+    of one has a value at the same position in the other, whatever their weights."""
+    return [(repr(i.layer), i.in_shape, i.out_shape) for i in a] == [
+        (repr(i.layer), i.in_shape, i.out_shape) for i in b
+    ]

@@ -1,68 +1,54 @@
-"""The main window: the drawing and its verdict on the left, every layer on the right.
-
-It owns the current model and the current 28x28 image and wires the passive views to them:
-a drawing, a file, a pasted image or a test digit goes through ``show_image``, a model
-through ``set_model``. Files are in ``window_files``, training in ``window_training``,
-explain mode in ``window_explain``, the architecture and the weights view in ``window_model``.
+"""The main window: it lays out the views, builds the menus, keeps the layout in the settings,
+and wires the views to the Session (what they show) and to the controllers (what the user
+does). It holds no state of its own: that is the Session's (``gui.session``).
 """
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
-import torch
-from convlens.engine.images import BlankImageError, center_digit
-from convlens.engine.mnist import DatasetError
 from convlens.engine.model_file import ModelInfo
-from convlens.engine.network import Network, Trace, trace_image
-from convlens.gui.feature_maps import FeatureMapView, conv_weights
-from convlens.gui.input_panel import InputPanel
+from convlens.engine.network import Network
+from convlens.engine.weights import conv_kernels, layer_weights
+from convlens.gui.controllers.data import DataController
+from convlens.gui.controllers.explain import ExplainController
+from convlens.gui.controllers.files import FileController
+from convlens.gui.controllers.inputs import InputController
+from convlens.gui.controllers.model import ModelController
+from convlens.gui.controllers.training import TrainingController
 from convlens.gui.menus import build_menus
-from convlens.gui.mnist_source import MnistSource
-from convlens.gui.status import StatusBar
-from convlens.gui.throttle import Throttle
-from convlens.gui.trainer import Trainer
-from convlens.gui.training_panel import TrainingPanel
-from convlens.gui.window_explain import ExplainMixin
-from convlens.gui.window_files import FileMixin
-from convlens.gui.window_model import ModelMixin
-from convlens.gui.window_training import TrainingMixin
+from convlens.gui.services.mnist_source import MnistSource
+from convlens.gui.services.trainer import Trainer
+from convlens.gui.session import Session
+from convlens.gui.views.explain_marks import ExplainMarks
+from convlens.gui.views.explain_view import ExplainView
+from convlens.gui.views.feature_maps import FeatureMapView
+from convlens.gui.views.input_panel import InputPanel
+from convlens.gui.views.status import StatusBar
+from convlens.gui.views.training_panel import TrainingPanel
+from convlens.gui.views.weights_view import WeightsView
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QGraphicsView,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-)
-
-LIVE_INTERVAL_MS = 30  # at most ~33 network passes a second while drawing
+from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QMessageBox, QSplitter
 
 
-class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow):
-    """``MainWindow(model, info, settings)``; see the module docstring."""
+def _dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    return dock
+
+
+class MainWindow(QMainWindow):
+    """``MainWindow(model, info, settings)``: the drawing and its verdict on the left, every
+    layer on the right, Explain, Training and Weights docked below."""
 
     def __init__(self, model: Network, info: ModelInfo, settings: QSettings):
         super().__init__()
-        # One image through the network takes about a millisecond on one core; more threads
-        # only spin against the training thread for the same cores.
-        torch.set_num_threads(1)
         self.settings = settings
-        self.model, self.info = model, info
-        self.image: np.ndarray | None = None  # the network's (28, 28) input; None: blank
-        self.trace: Trace | None = None  # the current image through the shown weights
-        self.last_error: tuple[str, str] | None = None
-        self._note = ""  # where the image came from, under the verdict
-        self._previous: tuple[Network, ModelInfo] | None = None  # until keep or go back
-        self._live_model: Network | None = None  # the learning weights, while training
-        self.unsaved_models: weakref.WeakSet[Network] = weakref.WeakSet()  # trained here
-        self._error_box: QMessageBox | None = None
+        self.session = Session(model, info)
 
+        # Views
         self.inputs = InputPanel()
-        self.canvas = self.inputs.canvas
-        self.prediction = self.inputs.prediction
+        self.canvas, self.prediction = self.inputs.canvas, self.inputs.prediction
         self.maps = FeatureMapView()
         self.splitter = QSplitter()
         self.splitter.addWidget(self.inputs)
@@ -71,44 +57,38 @@ class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([330, 1170])
         self.setCentralWidget(self.splitter)
+        self.explain_view = ExplainView()
         self.training_panel = TrainingPanel()
-        self.training_dock = QDockWidget("Training", self)
-        self.training_dock.setObjectName("training_dock")
-        self.training_dock.setWidget(self.training_panel)
-        self._build_explain()
-        self._build_weights()
+        self.weights_view = WeightsView()
+        self.explain_dock = _dock(self, "Explain", "explain_dock", self.explain_view)
+        self.training_dock = _dock(self, "Training", "training_dock", self.training_panel)
+        self.weights_dock = _dock(self, "Weights and gradients", "weights_dock", self.weights_view)
         self._place_docks()
         self.status = StatusBar()
         self.setStatusBar(self.status)
+        self.marks = ExplainMarks(self.maps, self.inputs.input_view.item)
 
+        # Services and controllers
         self.source = MnistSource(settings, self)
-        self.trainer = Trainer(self.source, settings, self)
-        self.commands = build_menus(self)
-        self._throttle = Throttle(LIVE_INTERVAL_MS, self._on_ink_settled, self)
+        self.trainer = Trainer(self.source.load, self)
+        self.data = DataController(self.session, self.source, self)
+        self.files = FileController(self.session, settings, self)
+        self.models = ModelController(self.session, self.files.guard, self)
+        self.training = TrainingController(self.session, self.trainer, self.data, settings, self)
+        self.input = InputController(self.session, self.data, self)
+        self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
+        self.actions = build_menus(self)
+        self._error_box: QMessageBox | None = None
+        self.last_error: tuple[str, str] | None = None  # title, text of the last failure
+        self._closing = False  # the user agreed to close: no more questions
+        self._shown_run = None  # the run the training panel shows
+        self._weights_stale = True  # the histograms wait until their dock is shown
         self._connect()
-        self._connect_model()
         self.setAcceptDrops(True)
         self._restore_settings()
-        self.set_model(model, info)
-
-    def _connect(self) -> None:
-        self.canvas.changed.connect(self._on_canvas_changed)
-        self.canvas.stroke_ended.connect(self._throttle.flush)  # the final verdict at once
-        self.inputs.next_button.clicked.connect(self._on_next_digit)
-        self.inputs.random_button.clicked.connect(self._on_random_digit)
-        self.inputs.undo_button.setDefaultAction(self.commands.undo)
-        self.inputs.clear_button.setDefaultAction(self.commands.clear)
-        self.maps.hovered.connect(self.status.show_hover)
-        self.source.error.connect(self.show_error)
-        self.source.message.connect(self.status.showMessage)
-        self.trainer.started.connect(self._on_training_started)
-        self.trainer.progress.connect(self._on_training_progress)
-        self.trainer.snapshot.connect(self._on_training_snapshot)
-        self.trainer.finished.connect(self._on_training_finished)
-        self.trainer.failed.connect(self._on_training_failed)
-        self.trainer.running_changed.connect(self._on_training_running)
-        self.training_panel.keep_clicked.connect(self._on_keep_model)
-        self.training_panel.revert_clicked.connect(self._on_revert_model)
+        self._show_model()
+        self._show_image()
+        self._show_trace()
 
     def _place_docks(self) -> None:
         """Explain, Training and Weights as tabs below the maps (a saved layout overrides)."""
@@ -121,8 +101,130 @@ class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow
         self.weights_dock.hide()
         self.explain_dock.raise_()
 
-    def _size_docks(self) -> None:
-        self.resizeDocks([self.explain_dock], [340], Qt.Orientation.Vertical)
+    def _connect(self) -> None:
+        s = self.session
+        s.model_changed.connect(self._show_model)
+        s.weights_changed.connect(self._show_weights)
+        s.image_changed.connect(self._show_image)
+        s.trace_changed.connect(self._on_trace_changed)
+        s.run_changed.connect(self._show_run)
+        s.progress.connect(self._show_progress)
+        s.error.connect(self.show_error)
+        s.message.connect(lambda text: self.status.showMessage(text, 8000))
+        self.canvas.changed.connect(self.input.ink_changed)
+        self.canvas.stroke_ended.connect(self.input.stroke_ended)
+        self.inputs.next_button.clicked.connect(self.input.next_digit)
+        self.inputs.random_button.clicked.connect(self.input.random_digit)
+        self.inputs.undo_button.setDefaultAction(self.actions.undo)
+        self.inputs.clear_button.setDefaultAction(self.actions.clear)
+        self.maps.hovered.connect(self.status.show_hover)
+        self.maps.map_clicked.connect(self._on_value_clicked)
+        self.prediction.clicked.connect(self._on_softmax_clicked)
+        self.explain_dock.toggleViewAction().toggled.connect(self.explain.dock_toggled)
+        self.training_panel.keep_clicked.connect(s.keep)
+        self.training_panel.revert_clicked.connect(s.go_back)
+        self.weights_dock.visibilityChanged.connect(self._on_weights_visibility)
+
+    # --- the Session, shown ----------------------------------------------------------------
+    def _show_model(self) -> None:
+        s = self.session
+        self.marks.clear()  # before the maps they outline may go
+        self.maps.set_layers(s.model.infos)
+        for view in self.maps.findChildren(QGraphicsView):
+            view.setAcceptDrops(False)  # let files dropped on a plot reach the window
+        self.maps.set_weights(conv_kernels(s.model))
+        self.weights_view.update_weights(layer_weights(s.model))
+        self._weights_stale = False
+        if not s.run_model_is_current():
+            self.weights_view.clear_gradients()  # they were another model's
+        self.setWindowTitle(f"ConvLens — {s.info.name}")
+        self._show_run()
+
+    def _show_weights(self) -> None:
+        shown = self.session.shown_model
+        self.maps.set_weights(conv_kernels(shown))
+        if self.weights_view.isVisible():  # histograms cost GUI time: redrawn when shown
+            # After the maps, in a turn of the event loop of its own (responsive training).
+            QTimer.singleShot(0, lambda: self.weights_view.update_weights(layer_weights(shown)))
+        self._weights_stale = not self.weights_view.isVisible()
+
+    def _on_weights_visibility(self, visible: bool) -> None:
+        if visible and self._weights_stale:
+            self.weights_view.update_weights(layer_weights(self.session.shown_model))
+            self._weights_stale = False
+
+    def _show_image(self) -> None:
+        s = self.session
+        image = s.image if s.image is not None else np.zeros((28, 28), np.float32)
+        self.inputs.input_view.set_image(image)
+        if s.source.kind != "drawing":  # a file, a test digit: drawn on the canvas to edit
+            self.canvas.set_ink(s.ink if s.ink is not None else image, notify=False)
+        test = s.source.kind == "test"
+        self.inputs.sample_label.setText(
+            f"#{s.source.index}: labelled {s.source.label}" if test else ""
+        )
+
+    def _on_trace_changed(self) -> None:
+        if self.session.training:  # the kernels were redrawn in this turn: maps in the next
+            QTimer.singleShot(0, self._show_trace)
+        else:
+            self._show_trace()
+
+    def _show_trace(self) -> None:
+        s = self.session
+        trace = s.trace
+        note = s.source.describe()
+        if trace is None and s.source.kind == "file":
+            note = f"{s.source.name}: no digit found"
+        self.prediction.set_probabilities(None if trace is None else trace.probabilities, note)
+        self.maps.set_trace(trace)
+
+    def _show_run(self) -> None:
+        s, run = self.session, self.session.run
+        training = s.training
+        if run is not None and run is not self._shown_run:
+            self._shown_run = run
+            self.training_panel.start_run(run.title, run.label, epochs=run.config.epochs)
+            self.weights_view.clear_gradients()
+            self.training_dock.show()
+            self.training_dock.raise_()
+            if self.weights_dock.isHidden():
+                self.weights_dock.show()  # a tab beside the curves, which stay in front
+                self.training_dock.raise_()
+        if run is not None:
+            note = run.note or run.title
+            evaluation = s.evaluation if s.run_model_is_current() else None
+            self.training_panel.show_outcome(note, evaluation, s.decision_pending)
+        self.status.set_model(s.info, on_trial=s.decision_pending)
+        self.status.set_training(training)
+        for action in (self.actions.train, self.actions.open_model, self.actions.architecture):
+            action.setEnabled(not training)
+        self.actions.presets.setEnabled(not training)
+        self.actions.stop.setEnabled(training)
+
+    def _show_progress(self, progress) -> None:
+        self.training_panel.add_progress(progress)
+        self.status.set_progress(progress)
+        self.weights_view.add_gradients(progress)
+
+    def _on_value_clicked(self, layer: int, channel: int, row: int, col: int) -> None:
+        self.explain.map_clicked(layer, channel, row, col)
+        self._raise_explain()
+
+    def _on_softmax_clicked(self) -> None:
+        self.explain.explain_softmax()
+        self._raise_explain()
+
+    def _raise_explain(self) -> None:
+        if self.session.explanation is not None:
+            self.explain_dock.show()
+            self.explain_dock.raise_()
+
+    def flush(self) -> None:
+        """Bring the Session up to date with the canvas, and the views with the Session, now
+        (the verdict otherwise follows within ~30 ms, the explanation within ~150 ms)."""
+        self.input.flush()
+        self.explain.flush()
 
     def show_error(self, title: str, text: str) -> None:
         """Every failure goes through here: a non-blocking message box and the status bar."""
@@ -133,70 +235,19 @@ class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow
         self._error_box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
         self._error_box.open()
 
-    def set_model(self, model: Network, info: ModelInfo) -> None:
-        """Show ``model``: panels rebuilt only for a new architecture; kernels; verdict."""
-        self.forget_explain_marks()  # before the maps they outline may go
-        self.model, self.info = model.to("cpu").eval(), info
-        self.maps.set_layers(model.infos)
-        self.maps.set_weights(conv_weights(model))
-        self.show_weights(model)
-        for view in self.maps.findChildren(QGraphicsView):
-            view.setAcceptDrops(False)  # let files dropped on a plot reach the window
-        self.status.set_model(info)
-        self.setWindowTitle(f"ConvLens — {info.name}")
-        self._update_outputs()
-        self.flush_explain()  # the outlines go on the new panels at once
+    # --- drag and drop ---------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
 
-    def show_image(self, image: np.ndarray | None, note: str = "") -> None:
-        """Make ``image`` (28x28 ink in [0, 1]; None: blank) the network's input."""
-        self.image, self._note = image, note
-        self.inputs.input_view.set_image(image if image is not None else np.zeros((28, 28)))
-        self._update_outputs()
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
 
-    def _update_outputs(self) -> None:
-        if self.image is None:
-            self.trace = None
-            self.prediction.set_probabilities(None, self._note)
-        else:
-            self.trace = trace_image(self._live_model or self.model, self.image)
-            self.prediction.set_probabilities(self.trace.probabilities, self._note)
-        self.maps.set_trace(self.trace)
-        self.sync_explain()
-
-    def flush(self) -> None:
-        """Bring the verdict (and the explanation) up to date with the canvas now (it otherwise
-        follows within ~30 ms, the explanation within ~150 ms)."""
-        self._throttle.flush()
-        self.flush_explain()
-
-    # --- inputs ----------------------------------------------------------------------------
-    def _on_canvas_changed(self, _ink: np.ndarray) -> None:
-        self._throttle.request()
-
-    def _on_ink_settled(self) -> None:
-        try:
-            self.show_image(center_digit(self.canvas.ink()))
-        except BlankImageError:
-            self.show_image(None)
-
-    def _on_next_digit(self) -> None:
-        self._show_test_digit(1)
-
-    def _on_random_digit(self) -> None:
-        self._show_test_digit(None)
-
-    def _show_test_digit(self, step: int | None) -> None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            image, label, index = self.source.test_digit(step)
-        except DatasetError as error:
-            self.show_error("MNIST is not available", str(error))
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.canvas.set_ink(image, notify=False)
-        self.inputs.sample_label.setText(f"#{index}: labelled {label}")
-        self.show_image(image, f"test digit #{index}, labelled {label}")
+    def dropEvent(self, event) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.files.open_dropped(files[0])
 
     # --- settings and closing --------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -209,7 +260,9 @@ class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow
         if state is not None:
             self.restoreState(state)
         else:  # room for a conv explanation; only once laid out does the size hold
-            QTimer.singleShot(0, self._size_docks)
+            QTimer.singleShot(
+                0, lambda: self.resizeDocks([self.explain_dock], [340], Qt.Orientation.Vertical)
+            )
         splitter = self.settings.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
@@ -217,15 +270,33 @@ class MainWindow(FileMixin, TrainingMixin, ExplainMixin, ModelMixin, QMainWindow
         self.inputs.brush_slider.setValue(brush)
 
     def closeEvent(self, event) -> None:
-        if self.trainer.is_running():
-            if not self.confirm_stop_training():
-                event.ignore()
-                return
-            self.trainer.shutdown()
-        self.source.shutdown()
+        """Ask first when a run would be stopped or a trained model lost (then close again)."""
+        if not self._closing and (self.trainer.is_running() or self.session.has_unsaved_work()):
+            event.ignore()
+
+            def close_now() -> None:
+                self._closing = True
+                QTimer.singleShot(0, self.close)
+
+            def ask_unsaved() -> None:
+                self.files.guard.ask("quitting", close_now)
+
+            if self.trainer.is_running():
+                self.training.confirm_stop(ask_unsaved)
+            else:
+                ask_unsaved()
+            return
+        self.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("canvas/brush", self.canvas.brush_size)
         self.settings.sync()
         event.accept()
+
+    def shutdown(self) -> None:
+        """Stop every worker (a couple of seconds at most) and ask nothing more: closing
+        now loses what is unsaved."""
+        self._closing = True
+        self.trainer.shutdown()
+        self.source.shutdown()

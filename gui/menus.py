@@ -1,4 +1,4 @@
-"""The main window's menus, actions and shortcuts."""
+"""The main window's menus, actions and shortcuts, each connected to a controller."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from convlens.engine.presets import PRESETS
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 ABOUT = (
     "<h3>ConvLens</h3>"
@@ -30,6 +30,7 @@ class Actions:
     train: QAction
     stop: QAction
     architecture: QAction
+    presets: QMenu
     choose_data: QAction
     download_data: QAction
     about: QAction
@@ -39,24 +40,25 @@ def _action(window: QMainWindow, menu, text: str, slot, *keys) -> QAction:
     action = QAction(text, window)
     if keys:
         action.setShortcuts([QKeySequence(key) for key in keys])
-    if slot is not None:
-        action.triggered.connect(slot)
+    action.triggered.connect(lambda _checked=False: slot())
     menu.addAction(action)
     return action
 
 
 def build_menus(window) -> Actions:
-    """Menus File, Edit, Train, Model, Data and Help, connected to the window's handlers."""
+    """Menus File, Edit, Train, Model, Data and Help, connected to the window's controllers
+    (``files``, ``training``, ``models``, ``data``) and views (``canvas``, the docks)."""
     bar = window.menuBar()
+    files, training, model, data = window.files, window.training, window.models, window.data
     file = bar.addMenu("&File")
     open_image = _action(
-        window, file, "Open image…", window._on_open_image, QKeySequence.StandardKey.Open
+        window, file, "Open image…", files.ask_open_image, QKeySequence.StandardKey.Open
     )
-    paste = _action(window, file, "Paste", window.paste, QKeySequence.StandardKey.Paste)
+    paste = _action(window, file, "Paste", files.paste, QKeySequence.StandardKey.Paste)
     file.addSeparator()
-    open_model = _action(window, file, "Open model…", window._on_open_model, "Ctrl+Shift+O")
+    open_model = _action(window, file, "Open model…", files.ask_open_model, "Ctrl+Shift+O")
     save_model = _action(
-        window, file, "Save model…", window._on_save_model, QKeySequence.StandardKey.Save
+        window, file, "Save model…", files.ask_save_model, QKeySequence.StandardKey.Save
     )
     file.addSeparator()
     quit_ = _action(window, file, "Quit", window.close, QKeySequence.StandardKey.Quit)
@@ -66,8 +68,8 @@ def build_menus(window) -> Actions:
     clear = _action(window, edit, "Clear", window.canvas.clear, "Delete", "Ctrl+L")
 
     train_menu = bar.addMenu("&Train")
-    train = _action(window, train_menu, "Train…", window._on_train, "Ctrl+T")
-    stop = _action(window, train_menu, "Stop", window._on_stop, "Esc", "Ctrl+.")
+    train = _action(window, train_menu, "Train…", training.ask, "Ctrl+T")
+    stop = _action(window, train_menu, "Stop", training.stop, "Esc", "Ctrl+.")
     stop.setEnabled(False)
     train_menu.addSeparator()
     train_menu.addAction(window.training_dock.toggleViewAction())
@@ -75,30 +77,25 @@ def build_menus(window) -> Actions:
 
     model_menu = bar.addMenu("&Model")
     architecture = _action(
-        window, model_menu, "Architecture…", window._on_architecture, "Ctrl+Shift+A"
+        window, model_menu, "Architecture…", model.edit_architecture, "Ctrl+Shift+A"
     )
     presets = model_menu.addMenu("Presets (untrained)")
     presets.setToolTipsVisible(True)
     for name, make in PRESETS.items():
-        preset = _action(
-            window, presets, name, lambda _=False, make=make: window.apply_architecture(make())
-        )
+        preset = _action(window, presets, name, lambda make=make: model.apply_architecture(make()))
         preset.setToolTip(make.__doc__)
     model_menu.addSeparator()
     model_menu.addAction(window.explain_dock.toggleViewAction())
-    window.model_menu, window.presets_menu = model_menu, presets
 
-    data = bar.addMenu("&Data")
-    choose_data = _action(
-        window, data, "Choose MNIST folder…", lambda: window.source.choose_folder()
-    )
-    download_data = _action(window, data, "Download MNIST", lambda: window.source.download())
+    data_menu = bar.addMenu("&Data")
+    choose_data = _action(window, data_menu, "Choose MNIST folder…", data.choose_folder)
+    download_data = _action(window, data_menu, "Download MNIST", data.download)
 
     help_menu = bar.addMenu("&Help")
     about = _action(window, help_menu, "About ConvLens", lambda: show_about(window))
     return Actions(
         open_image, paste, open_model, save_model, quit_, undo, clear, train, stop,
-        architecture, choose_data, download_data, about,
+        architecture, presets, choose_data, download_data, about,
     )  # fmt: skip
 
 

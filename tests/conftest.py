@@ -11,6 +11,13 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
+SMALL_MNIST = ROOT / "tests" / "data" / "mnist_small"
+
+
+@pytest.fixture(scope="session")
+def small_mnist() -> Path:
+    """2,000 training and 1,000 test images of MNIST, shipped with the tests."""
+    return SMALL_MNIST
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,8 @@ from convlens.gui.qt_check import BAD_BINDING, emit_leaks_references
 from PySide6.QtCore import QPoint, QSettings, Qt, QThread
 from PySide6.QtTest import QTest
 
+from tests.gui.helpers import show_image
+
 if emit_leaks_references():
     pytest.exit(BAD_BINDING.format(version=PySide6.__version__), returncode=3)
 
@@ -70,7 +72,7 @@ def settings(tmp_path) -> QSettings:
 def _window(qtbot, settings, model, info) -> MainWindow:
     configure_pyqtgraph()
     window = MainWindow(model, info, settings)
-    qtbot.addWidget(window, before_close_func=lambda w: w.trainer.shutdown())
+    qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
     window.show()
     qtbot.waitExposed(window)
     return window
@@ -122,5 +124,5 @@ def digit(window):
     image[12:15, 12:19] = 1
     image[19:22, 9:19] = 1
     image[6:22, 17:20] = 1
-    window.show_image(image)
+    show_image(window, image)
     return image

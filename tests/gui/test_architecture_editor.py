@@ -3,7 +3,13 @@
 import pytest
 from convlens.engine import presets
 from convlens.engine.spec import Activation, Architecture, Conv, Dense, Dropout, Flatten, Pool
-from convlens.gui.architecture_editor import ERROR_COLOR, PROBLEM, ArchitectureEditor
+from convlens.gui.dialogs.architecture_editor import (
+    ERROR_COLOR,
+    OUTPUT,
+    PARAMS,
+    PROBLEM,
+    ArchitectureEditor,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
 
@@ -18,7 +24,8 @@ def _editor(qtbot, architecture: Architecture) -> ArchitectureEditor:
 
 
 def _kinds(editor) -> list[str]:
-    return [editor.table.item(r, 1).text() for r in range(editor.table.rowCount())]
+    assert editor.table.rowCount() == len(editor.architecture().layers)
+    return [layer.kind for layer in editor.architecture().layers]
 
 
 def _click(qtbot, editor, name: str) -> None:
@@ -28,9 +35,9 @@ def _click(qtbot, editor, name: str) -> None:
 def test_shows_shapes_and_parameters_of_a_valid_network(qtbot):
     editor = _editor(qtbot, presets.tiny())
     assert _kinds(editor) == ["conv", "activation", "pool", "flatten", "dense"]
-    assert editor.table.item(0, 3).text() == "4 × 24 × 24"
-    assert editor.table.item(0, 4).text() == "104"
-    assert editor.table.item(4, 4).text() == "5,770"
+    assert editor.table.item(0, OUTPUT).text() == "4 × 24 × 24"
+    assert editor.table.item(0, PARAMS).text() == "104"
+    assert editor.table.item(4, PARAMS).text() == "5,770"
     assert editor.box.button(OK).isEnabled() and editor.box.button(APPLY).isEnabled()
     assert editor.error_row() is None and "5,874 parameters" in editor.status.text()
 
@@ -86,7 +93,7 @@ def test_editing_a_setting_marks_and_unmarks_the_row(qtbot):
     )
     assert not editor.box.button(OK).isEnabled()
     editor.form.editors["size"].setValue(3)
-    assert editor.error_row() is None and editor.table.item(2, 3).text() == "4 × 8 × 8"
+    assert editor.error_row() is None and editor.table.item(2, OUTPUT).text() == "4 × 8 × 8"
     editor.form.editors["stride_same"].setChecked(False)
     editor.form.editors["stride"].setValue(1)
     assert editor.architecture().layers[2] == Pool("max", 3, stride=1)
@@ -94,7 +101,7 @@ def test_editing_a_setting_marks_and_unmarks_the_row(qtbot):
     editor.form.editors["padding"].setCurrentText("width")
     editor.form.editors["padding_width"].setValue(2)
     assert editor.architecture().layers[0].padding == 2
-    assert editor.table.item(0, 3).text() == "4 × 28 × 28"
+    assert editor.table.item(0, OUTPUT).text() == "4 × 28 × 28"
 
 
 def test_push_pop_insert_remove_and_reorder(qtbot):
@@ -115,7 +122,10 @@ def test_push_pop_insert_remove_and_reorder(qtbot):
     _click(qtbot, editor, "down")
     _click(qtbot, editor, "down")
     assert _kinds(editor)[3:5] == ["flatten", "batchnorm"] and editor.selected() == 4
-    assert editor.table.item(4, 3).text() == "576" and editor.table.item(4, 4).text() == "1,152"
+    assert (
+        editor.table.item(4, OUTPUT).text() == "576"
+        and editor.table.item(4, PARAMS).text() == "1,152"
+    )
     _click(qtbot, editor, "remove")
     assert _kinds(editor) == ["conv", "activation", "pool", "flatten", "dense"]
     editor.table.selectRow(0)
@@ -128,10 +138,14 @@ def test_apply_emits_the_edited_architecture(qtbot):
     editor = _editor(qtbot, presets.tiny())
     editor.table.selectRow(0)
     editor.form.editors["filters"].setValue(6)
-    with qtbot.waitSignal(editor.applied) as signal:
+    with qtbot.waitSignal(editor.apply_requested) as signal:
         qtbot.mouseClick(editor.box.button(APPLY), Qt.MouseButton.LeftButton)
     assert signal.args[0].layers[0] == Conv(6, 5)
     assert signal.args[0] is not editor.architecture()
+    assert signal.args[1] is False  # Apply: the editor stays
+    with qtbot.waitSignal(editor.apply_requested) as signal:
+        editor.box.accepted.emit()  # OK: applied, then closed by whoever applies it
+    assert signal.args[1] is True
 
 
 def test_presets_replace_the_layers(qtbot):

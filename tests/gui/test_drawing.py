@@ -7,20 +7,20 @@ from PySide6.QtCore import Qt
 
 
 def test_a_drawn_digit_is_classified_and_clear_resets(window, qtbot, draw, seven):
-    assert window.image is None and window.prediction.digit is None
+    assert window.session.image is None and window.prediction.digit is None
     draw(window.canvas, seven)
-    qtbot.waitUntil(lambda: window.image is not None)
+    qtbot.waitUntil(lambda: window.session.image is not None)
     window.flush()  # the last stroke segments, if the throttle still holds them
 
     expected = center_digit(window.canvas.ink())
-    np.testing.assert_array_equal(window.image, expected)
+    np.testing.assert_array_equal(window.session.image, expected)
     np.testing.assert_array_equal(window.inputs.input_view.item.image, expected)
-    trace = trace_image(window.model, expected)
+    trace = trace_image(window.session.model, expected)
     np.testing.assert_allclose(window.prediction.bars.opts["height"], trace.probabilities)
     assert window.prediction.digit == trace.digit == 7
 
-    window.commands.clear.trigger()
-    qtbot.waitUntil(lambda: window.image is None)
+    window.actions.clear.trigger()
+    qtbot.waitUntil(lambda: window.session.image is None)
     assert window.prediction.digit is None
     assert not window.canvas.ink().any()
     assert not window.inputs.input_view.item.image.any()
@@ -31,27 +31,27 @@ def test_lifting_the_pen_shows_the_final_verdict_at_once(window, qtbot, draw, se
     """While drawing, the verdict follows at most every LIVE_INTERVAL_MS; the release brings
     it up to date in its own event handler, without waiting for the throttle."""
     draw(window.canvas, seven[:20])  # the top bar: the throttle is now cooling down
-    qtbot.waitUntil(lambda: window.image is not None)
+    qtbot.waitUntil(lambda: window.session.image is not None)
     draw(window.canvas, seven[19:])  # the stem, in one quick stroke
     expected = center_digit(window.canvas.ink())
-    np.testing.assert_array_equal(window.image, expected)
-    assert window.prediction.digit == trace_image(window.model, expected).digit == 7
+    np.testing.assert_array_equal(window.session.image, expected)
+    assert window.prediction.digit == trace_image(window.session.model, expected).digit == 7
 
 
 def test_undo_and_the_right_button_eraser(window, qtbot, draw, seven):
     draw(window.canvas, seven)
-    qtbot.waitUntil(lambda: window.image is not None)
+    qtbot.waitUntil(lambda: window.session.image is not None)
     drawn = window.canvas.ink()
     draw(window.canvas, [(60, 200), (220, 200)])  # a bar under the 7
     assert (window.canvas.ink() > drawn).any()
-    window.commands.undo.trigger()
+    window.actions.undo.trigger()
     np.testing.assert_array_equal(window.canvas.ink(), drawn)
 
     draw(window.canvas, [(x, 60) for x in range(40, 240, 5)], Qt.MouseButton.RightButton)
     assert window.canvas.ink()[60, 70:210].max() == 0  # the 7's top bar is erased
     window.flush()
-    qtbot.waitUntil(lambda: window.image is not None)
-    np.testing.assert_array_equal(window.image, center_digit(window.canvas.ink()))
+    qtbot.waitUntil(lambda: window.session.image is not None)
+    np.testing.assert_array_equal(window.session.image, center_digit(window.canvas.ink()))
 
 
 def test_brush_size_is_remembered(window, settings):

@@ -16,9 +16,9 @@ from convlens.engine.spec import (
     Pool,
 )
 from convlens.engine.training import build_model
-from convlens.gui.explain_panels import ConvPanel
-from convlens.gui.explain_view import ExplainView
-from convlens.gui.number_grid import field_item, field_rect, fmt, padding_item
+from convlens.gui.views.explain_panels import ConvPanel
+from convlens.gui.views.explain_view import ExplainView
+from convlens.gui.views.number_grid import field_item, field_rect, fmt, padding_item
 from PySide6.QtCore import QRectF
 
 
@@ -28,13 +28,36 @@ def _ring() -> np.ndarray:
     return np.clip(1.5 - np.abs(distance - 8.0), 0.0, 1.0).astype(np.float32)
 
 
+class Shown:
+    """An ExplainView fed as the app feeds it: explanations of one traced image, and the
+    step-through's cells explained as it reaches them."""
+
+    def __init__(self, qtbot, model):
+        self.view = ExplainView()
+        qtbot.addWidget(self.view)
+        self.set_source(model, trace_image(model, _ring()))
+        self.view.step_changed.connect(
+            lambda layer, c, step: self.explain_at(layer, c, step.row, step.col)
+        )
+
+    def set_source(self, model, trace) -> None:
+        self.model, self.trace = model, trace
+
+    def explain_at(self, *where) -> None:
+        e = ex.explain(self.model, self.trace, *where)
+        steps, position = [], -1
+        if isinstance(e, ex.ConvExplanation | ex.PoolExplanation):
+            info = self.model.infos[e.layer_index]
+            steps, position = ex.step_through(info), e.row * info.out_shape[2] + e.col
+        self.view.show_explanation(e, steps, position)
+
+    def __getattr__(self, name):
+        return getattr(self.view, name)
+
+
 @pytest.fixture
 def view(qtbot):
-    model = build_model(presets.default(), seed=1).eval()
-    widget = ExplainView()
-    qtbot.addWidget(widget)
-    widget.set_source(model, trace_image(model, _ring()))
-    return widget
+    return Shown(qtbot, build_model(presets.default(), seed=1).eval())
 
 
 def _grid_matches(grid, values, padded=None):
@@ -126,9 +149,7 @@ def test_flatten_and_element_wise_layers(qtbot):
         ),
         seed=2,
     ).eval()
-    view = ExplainView()
-    qtbot.addWidget(view)
-    view.set_source(model, trace_image(model, _ring()))
+    view = Shown(qtbot, model)
     view.explain_at(4, 300)  # flatten element 300 (column-major)
     e = view.explanation
     assert (e.channel, e.row, e.col) == ex.flatten_source((2, 13, 13), "column", 300)
@@ -138,7 +159,7 @@ def test_flatten_and_element_wise_layers(qtbot):
     view.explain_at(1, 1, 3, 3)
     assert f"<b>{fmt(view.explanation.output)}</b>" in view.panel.lines[2].text()
     view.explain_at(2, 0, 5, 5)
-    assert f"tanh: f(x) = tanh(x); f({fmt(view.explanation.input)})" in view.panel.lines[0].text()
+    assert f"Tanh: f(x) = tanh(x); f({fmt(view.explanation.input)})" in view.panel.lines[0].text()
     view.explain_at(5, 17)
     assert "only acts while training" in view.panel.lines[0].text()
     assert not view.player.isEnabled()  # nothing to play for an element-wise value
@@ -170,16 +191,16 @@ def test_field_outline_uses_image_pixel_coordinates():
     assert padding_item(field).rect() == QRectF(-2, -1, 32, 32)
 
 
-def test_a_new_trace_re_explains_the_value_and_a_new_model_clears(view):
+def test_the_same_value_again_refills_the_panel_and_none_clears(view):
     view.explain_at(3, 7, 2, 4)
     panel = view.panel
     blank = np.zeros((28, 28), np.float32)
     view.set_source(view.model, trace_image(view.model, blank))
+    view.explain_at(3, 7, 2, 4)  # a new drawing: the same value, new numbers
     e = view.explanation
     assert view.panel is panel and (e.layer_index, e.channel, e.row, e.col) == (3, 7, 2, 4)
     _grid_matches(panel.grids["patch"][5], e.patch[5], e.padded)
     np.testing.assert_allclose(e.total, view.trace.outputs[3][7, 2, 4], rtol=1e-5, atol=1e-5)
-    other = build_model(presets.tiny(), seed=0).eval()
-    view.set_source(other, trace_image(other, blank))
+    view.show_explanation(None)
     assert view.explanation is None and view.panel is None and not view.player.isEnabled()
     assert view.title.text().startswith("Click a value")

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 from convlens.engine import explain as ex
-from convlens.gui.number_grid import field_rect
+from convlens.gui.views.number_grid import field_rect
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+
+from tests.gui.helpers import show_image
 
 
 def click(view, item, row: int, col: int) -> None:
@@ -23,37 +25,37 @@ def click(view, item, row: int, col: int) -> None:
 def test_clicking_a_conv_value_explains_it_and_outlines_its_field_on_the_input(window, digit):
     grid = window.maps.panels[0].output  # conv 16 filters 5x5, same padding
     click(grid, grid.items[5], 12, 17)
-    e = window.explain.explanation
+    e = window.session.explanation
     assert isinstance(e, ex.ConvExplanation) and (e.layer_index, e.channel) == (0, 5)
     assert (e.row, e.col) == (12, 17)
-    assert e.total == pytest.approx(float(window.trace.outputs[0][5, 12, 17]), abs=1e-5)
+    assert e.total == pytest.approx(float(window.session.trace.outputs[0][5, 12, 17]), abs=1e-5)
     assert window.explain_dock.isVisible()
-    [outline] = window.field_outlines  # one input channel: the network's input image
+    [outline] = window.marks.field_outlines  # one input channel: the network's input image
     assert outline.parentItem() is window.inputs.input_view.item
     assert outline.rect() == QRectF(15, 10, 5, 5)  # rows 10..14, columns 15..19
-    assert window.cell_outline.parentItem() is grid.items[5]
-    assert window.cell_outline.rect() == QRectF(17, 12, 1, 1)
+    assert window.marks.cell_outline.parentItem() is grid.items[5]
+    assert window.marks.cell_outline.rect() == QRectF(17, 12, 1, 1)
     assert window.maps.dialog is None  # no enlarged map over the outlines (double click: yes)
 
 
 def test_a_later_conv_is_outlined_on_every_map_of_the_previous_layer(window, digit):
     grid = window.maps.panels[3].output  # conv 48 filters 3x3 on layer 2's 16 maps
     click(grid, grid.items[7], 0, 4)
-    e = window.explain.explanation
+    e = window.session.explanation
     assert isinstance(e, ex.ConvExplanation) and (e.layer_index, e.channel) == (3, 7)
-    assert e.total == pytest.approx(float(window.trace.outputs[3][7, 0, 4]), abs=1e-5)
+    assert e.total == pytest.approx(float(window.session.trace.outputs[3][7, 0, 4]), abs=1e-5)
     previous = window.maps.panels[2].output.items
-    assert [outline.parentItem() for outline in window.field_outlines] == previous
-    assert all(outline.rect() == QRectF(3, -1, 3, 3) for outline in window.field_outlines)
+    assert [outline.parentItem() for outline in window.marks.field_outlines] == previous
+    assert all(outline.rect() == QRectF(3, -1, 3, 3) for outline in window.marks.field_outlines)
 
 
 def test_clicking_a_pooled_value_outlines_its_window_on_its_input_map(window, digit):
     grid = window.maps.panels[2].output  # max pool 2x2 of layer 1's maps
     click(grid, grid.items[9], 4, 6)
-    e = window.explain.explanation
+    e = window.session.explanation
     assert isinstance(e, ex.PoolExplanation) and (e.channel, e.row, e.col) == (9, 4, 6)
-    assert e.result == pytest.approx(float(window.trace.outputs[2][9, 4, 6]), abs=1e-5)
-    [outline] = window.field_outlines
+    assert e.result == pytest.approx(float(window.session.trace.outputs[2][9, 4, 6]), abs=1e-5)
+    [outline] = window.marks.field_outlines
     assert outline.parentItem() is window.maps.panels[1].output.items[9]
     assert outline.rect() == QRectF(12, 8, 2, 2)
 
@@ -61,11 +63,11 @@ def test_clicking_a_pooled_value_outlines_its_window_on_its_input_map(window, di
 def test_clicking_a_dense_unit_explains_that_unit(window, digit):
     strip = window.maps.panels[8].output  # dense, 128 units
     click(strip, strip.item, 0, 100)
-    e = window.explain.explanation
+    e = window.session.explanation
     assert isinstance(e, ex.DenseExplanation) and e.unit == 100
-    assert e.total == pytest.approx(float(window.trace.outputs[8][100]), abs=1e-5)
-    assert window.cell_outline.parentItem() is strip.item
-    assert window.cell_outline.rect() == QRectF(100, 0, 1, 1)
+    assert e.total == pytest.approx(float(window.session.trace.outputs[8][100]), abs=1e-5)
+    assert window.marks.cell_outline.parentItem() is strip.item
+    assert window.marks.cell_outline.rect() == QRectF(100, 0, 1, 1)
 
 
 def test_clicking_the_probabilities_explains_the_softmax(window, digit):
@@ -74,32 +76,34 @@ def test_clicking_the_probabilities_explains_the_softmax(window, digit):
     QTest.mouseClick(
         plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
     )
-    e = window.explain.explanation
+    e = window.session.explanation
     assert isinstance(e, ex.SoftmaxExplanation)
-    np.testing.assert_allclose(e.probabilities, window.trace.probabilities, atol=1e-6)
-    assert window.explain.title.text().startswith("Softmax")
-    assert window.field_outlines == [] and window.cell_outline is None
+    np.testing.assert_allclose(e.probabilities, window.session.trace.probabilities, atol=1e-6)
+    assert window.explain_view.title.text().startswith("Softmax")
+    assert window.marks.field_outlines == [] and window.marks.cell_outline is None
 
 
 def test_stepping_fills_the_map_cell_by_cell_and_moves_the_outline(window, digit, qtbot):
     grid = window.maps.panels[0].output
     click(grid, grid.items[3], 12, 17)
-    player = window.explain.player
+    player = window.explain_view.player
     qtbot.mouseClick(player.rewind_button, Qt.MouseButton.LeftButton)
-    info = window.model.infos[0]
+    info = window.session.model.infos[0]
     for index in range(3):
         if index:
             qtbot.mouseClick(player.step_button, Qt.MouseButton.LeftButton)
         shown = grid.items[3].image
         assert np.isfinite(shown).sum() == index + 1  # computed so far; NaN (blank) after
         np.testing.assert_array_equal(
-            shown[0, : index + 1], window.trace.outputs[0][3, 0, : index + 1]
+            shown[0, : index + 1], window.session.trace.outputs[0][3, 0, : index + 1]
         )
-        assert window.field_outlines[0].rect() == field_rect(ex.field_of(info, 0, index))
-        assert window.cell_outline.rect() == QRectF(index, 0, 1, 1)
-        e = window.explain.explanation
+        assert window.marks.field_outlines[0].rect() == field_rect(ex.field_of(info, 0, index))
+        assert window.marks.cell_outline.rect() == QRectF(index, 0, 1, 1)
+        e = window.session.explanation
         assert (e.row, e.col) == (0, index)
-        assert e.total == pytest.approx(float(window.trace.outputs[0][3, 0, index]), abs=1e-5)
+        assert e.total == pytest.approx(
+            float(window.session.trace.outputs[0][3, 0, index]), abs=1e-5
+        )
 
     player.speed.setValue(player.SPEEDS[1])
     qtbot.mouseClick(player.play_button, Qt.MouseButton.LeftButton)  # plays on from cell 2
@@ -108,7 +112,7 @@ def test_stepping_fills_the_map_cell_by_cell_and_moves_the_outline(window, digit
     position = player.position
     assert np.isfinite(grid.items[3].image).sum() == position + 1
     row, col = divmod(position, 28)
-    assert window.field_outlines[0].rect() == field_rect(ex.field_of(info, row, col))
+    assert window.marks.field_outlines[0].rect() == field_rect(ex.field_of(info, row, col))
 
     other = window.maps.panels[2].output  # explaining elsewhere shows the map in full again
     click(other, other.items[0], 0, 0)
@@ -116,19 +120,19 @@ def test_stepping_fills_the_map_cell_by_cell_and_moves_the_outline(window, digit
 
 
 def test_the_explanation_follows_the_drawing_and_the_model(window, digit):
-    window.explain_value(1, 2, 5, 6)  # the ReLU after the first conv
-    window.show_image(digit[::-1].copy())
+    window.session.explain_at(1, 2, 5, 6)  # the ReLU after the first conv
+    show_image(window, digit[::-1].copy())
     window.flush()
-    e = window.explain.explanation
+    e = window.session.explanation
     assert isinstance(e, ex.ActivationExplanation) and e.position == (2, 5, 6)
-    assert e.output == pytest.approx(float(window.trace.outputs[1][2, 5, 6]), abs=1e-6)
-    window.show_image(None)
+    assert e.output == pytest.approx(float(window.session.trace.outputs[1][2, 5, 6]), abs=1e-6)
+    show_image(window, None)
     window.flush()
-    assert window.explain.explanation is None and window.field_outlines == []
-    window.show_image(digit)
+    assert window.session.explanation is None and window.marks.field_outlines == []
+    show_image(window, digit)
     window.flush()
-    assert window.explain.explanation.position == (2, 5, 6)  # back where it was
-    assert window.field_outlines[0].parentItem() is window.maps.panels[0].output.items[2]
+    assert window.session.explanation.position == (2, 5, 6)  # back where it was
+    assert window.marks.field_outlines[0].parentItem() is window.maps.panels[0].output.items[2]
 
     window.explain_dock.toggleViewAction().trigger()  # closing the panel leaves explain mode
-    assert window.explain.explanation is None and window.cell_outline is None
+    assert window.session.explanation is None and window.marks.cell_outline is None

@@ -7,20 +7,22 @@ from convlens.engine.model_file import ModelInfo
 from convlens.engine.network import trace_image
 from convlens.engine.presets import PRESETS
 from convlens.engine.training import build_model
-from convlens.gui.layer_panel import kernel_mosaic
-from convlens.gui.map_grid import MapGrid, StripView
-from convlens.gui.map_image import STEADY_SLACK, nice_ceiling
+from convlens.gui.views.layer_panel import kernel_mosaic
+from convlens.gui.views.map_grid import MapGrid, StripView
+from convlens.gui.views.map_image import STEADY_SLACK, nice_ceiling
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.gui.helpers import show_image
+
 
 def check_panels(window):
     """One panel per layer; the right number of maps; the values those of the engine."""
-    infos = window.model.infos
+    infos = window.session.model.infos
     assert [panel.info for panel in window.maps.panels] == infos
-    trace = trace_image(window.model, window.image)
-    weights = dict(enumerate(window.model.layers))
+    trace = trace_image(window.session.model, window.session.image)
+    weights = dict(enumerate(window.session.model.layers))
     for info, panel, output in zip(infos, window.maps.panels, trace.outputs, strict=True):
         if len(info.out_shape) == 3:
             assert isinstance(panel.output, MapGrid)
@@ -47,7 +49,7 @@ def test_default_model_panels_show_the_trace(window, digit):
     assert len(window.maps.panels) == 12
     assert len(window.maps.panels[3].output.items) == 48
     check_panels(window)
-    trace = trace_image(window.model, digit)
+    trace = trace_image(window.session.model, digit)
     for panel, output in zip(window.maps.panels, trace.outputs, strict=True):
         # the first values shown are fitted exactly (the bars' placeholder scale is not kept)
         assert panel.output.levels()[1] == nice_ceiling(np.abs(output).max())
@@ -59,20 +61,20 @@ def test_default_model_panels_show_the_trace(window, digit):
 @pytest.mark.parametrize("preset", ["tiny", "lenet5"])
 def test_other_architectures_rebuild_the_panels(window, digit, preset):
     model = build_model(PRESETS[preset](), seed=1)
-    window.set_model(model, ModelInfo(preset, {}))
+    window.session.set_model(model, ModelInfo(preset, {}))
     assert len(window.maps.panels) == len(model.infos)
     check_panels(window)
 
 
 def test_same_architecture_updates_in_place(window, digit):
     panels = list(window.maps.panels)
-    window.set_model(build_model(PRESETS["default"](), seed=5), ModelInfo("fresh", {}))
+    window.session.set_model(build_model(PRESETS["default"](), seed=5), ModelInfo("fresh", {}))
     assert window.maps.panels == panels
     check_panels(window)
 
 
 def test_blank_input_shows_zeros(window):
-    window.show_image(None)
+    show_image(window, None)
     for panel in window.maps.panels:
         view = panel.output
         images = (
@@ -86,10 +88,10 @@ def test_the_scales_stay_put_from_one_digit_to_the_next(window, digit):
     colour means the same value throughout; a far stronger digit widens them."""
     levels = [panel.output.levels() for panel in window.maps.panels]
     for image in (None, digit, 0.8 * digit):
-        window.show_image(image)
+        show_image(window, image)
         assert [panel.output.levels() for panel in window.maps.panels] == levels
     check_panels(window)
-    window.show_image(10 * digit)  # far out of the range of ink: every value grows
+    show_image(window, 10 * digit)  # far out of the range of ink: every value grows
     wider = [panel.output.levels() for panel in window.maps.panels]
     assert all(new[1] > old[1] for new, old in zip(wider, levels, strict=True))
     check_panels(window)
@@ -104,7 +106,7 @@ def test_hover_reports_the_value_under_the_cursor(window, digit, qtbot):
     grid = window.maps.panels[0].output
     with qtbot.waitSignal(window.maps.hovered) as hovered:
         QTest.mouseMove(grid.viewport(), view_point(grid, grid.items[5], 12, 17))
-    value = trace_image(window.model, digit).outputs[0][5, 12, 17]
+    value = trace_image(window.session.model, digit).outputs[0][5, 12, 17]
     assert hovered.args[0] == f"Layer 0 (conv) · map 5 · row 12, column 17: {value:.4g}"
     assert window.status.currentMessage() == hovered.args[0]
 
@@ -131,9 +133,11 @@ def test_click_emits_map_clicked_and_double_click_enlarges(window, digit, qtbot)
     double_click(grid, point)
     dialog = window.maps.dialog
     assert dialog.isVisible()
-    np.testing.assert_array_equal(dialog.item.image, trace_image(window.model, digit).outputs[2][9])
-    window.show_image(digit[::-1].copy())  # the open dialog follows the new image
-    np.testing.assert_array_equal(dialog.item.image, window.trace.outputs[2][9])
+    np.testing.assert_array_equal(
+        dialog.item.image, trace_image(window.session.model, digit).outputs[2][9]
+    )
+    show_image(window, digit[::-1].copy())  # the open dialog follows the new image
+    np.testing.assert_array_equal(dialog.item.image, window.session.trace.outputs[2][9])
 
 
 def test_double_clicking_a_dense_strip_enlarges_it_wrapped(window, digit, qtbot):
@@ -145,5 +149,5 @@ def test_double_clicking_a_dense_strip_enlarges_it_wrapped(window, digit, qtbot)
         double_click(strip, point)
     assert clicked.args == [8, 0, 0, 100]
     shown = window.maps.dialog.item.image
-    np.testing.assert_array_equal(shown.ravel()[:128], window.trace.outputs[8])
+    np.testing.assert_array_equal(shown.ravel()[:128], window.session.trace.outputs[8])
     assert np.isnan(shown.ravel()[128:]).all()

@@ -26,8 +26,8 @@ def digit_file(folder, name="four.png"):
 def assert_shows_file(window, path):
     """The window's input and verdict are those of ``main.py predict`` for the file."""
     expected = load_digit(path)
-    np.testing.assert_array_equal(window.image, expected)
-    trace = trace_image(window.model, expected)
+    np.testing.assert_array_equal(window.session.image, expected)
+    trace = trace_image(window.session.model, expected)
     np.testing.assert_allclose(window.prediction.bars.opts["height"], trace.probabilities)
     assert window.prediction.digit == trace.digit
 
@@ -35,7 +35,7 @@ def assert_shows_file(window, path):
 def test_open_image_from_the_menu_matches_the_cli(window, tmp_path, monkeypatch):
     path = digit_file(tmp_path)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
-    window.commands.open_image.trigger()
+    window.actions.open_image.trigger()
     assert_shows_file(window, path)
     assert window.prediction.digit == 4
     assert window.settings.value("folders/image") == str(tmp_path)
@@ -63,15 +63,15 @@ def test_dropping_an_image_file_on_the_window(window, tmp_path):
 def test_pasting_an_image(window, tmp_path):
     path = digit_file(tmp_path)
     QGuiApplication.clipboard().setImage(QImage(str(path)))
-    window.commands.paste.trigger()
+    window.actions.paste.trigger()
     assert_shows_file(window, path)
 
 
 def test_a_blank_image_is_not_classified(window, tmp_path):
     path = tmp_path / "blank.png"
     Image.new("L", (100, 100), 255).save(path)
-    assert window.open_image(path)
-    assert window.image is None and window.prediction.digit is None
+    assert window.files.open_image(path)
+    assert window.session.image is None and window.prediction.digit is None
     assert "blank" in window.prediction.caption.text()
     assert window.last_error is None
 
@@ -79,34 +79,34 @@ def test_a_blank_image_is_not_classified(window, tmp_path):
 def test_a_bad_image_file_is_reported_and_the_app_goes_on(window, tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not really a picture")
-    assert not window.open_image(bad)
+    assert not window.files.open_image(bad)
     title, text = window.last_error
     assert "image" in title.lower() and "broken.png" in text
     good = digit_file(tmp_path)
-    assert window.open_image(good)
+    assert window.files.open_image(good)
     assert_shows_file(window, good)
 
 
 def test_a_bad_model_file_is_reported_and_the_model_kept(window, tmp_path):
-    model_before = window.model
+    model_before = window.session.model
     bad = tmp_path / "garbage.safetensors"
     bad.write_bytes(b"\x00" * 64)
-    assert not window.open_model(bad)
+    assert not window.files.open_model(bad)
     title, text = window.last_error
     assert "model" in title.lower() and "garbage.safetensors" in text
-    assert window.model is model_before
+    assert window.session.model is model_before
     good = digit_file(tmp_path)
-    window.open_image(good)
+    window.files.open_image(good)
     assert_shows_file(window, good)
 
 
 def test_save_and_open_a_model(window, tmp_path):
     path = tmp_path / "tiny.safetensors"
     save_model(path, build_model(tiny(), seed=3), ModelInfo("tiny", {"test_accuracy": 0.5}))
-    assert window.open_model(path)
-    assert window.model.architecture.name == "tiny"
+    assert window.files.open_model(path)
+    assert window.session.model.architecture.name == "tiny"
     assert len(window.maps.panels) == len(tiny().layers)
     assert "50.0%" in window.status.model_label.text()
     copy = tmp_path / "copy.safetensors"
-    assert window.save_model(copy)
+    assert window.files.save_model(copy)
     assert copy.exists()

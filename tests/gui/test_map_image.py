@@ -3,7 +3,13 @@
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from convlens.gui.map_image import COLORMAP, MapImage, nice_ceiling, steady_levels, symmetric_levels
+from convlens.gui.views.map_image import (
+    COLORMAP,
+    MapImage,
+    nice_ceiling,
+    steady_levels,
+    symmetric_levels,
+)
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,22 @@ import pytest
 from convlens.engine import presets
 from convlens.engine.network import trace_image
 from convlens.engine.spec import Activation, Conv
+from convlens.engine.weights import layer_weights
 from convlens.gui.main_window import MainWindow
-from convlens.gui.mnist_source import FOLDER_KEY
-from convlens.gui.weights_view import BINS, layer_weights
+from convlens.gui.services.mnist_source import FOLDER_KEY
+from convlens.gui.views.weights_view import BINS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
+
+from tests.gui.helpers import show_image
 
 TIMEOUT_MS = 120_000  # a loaded machine is slow; the tests assert on outcomes, not on time
 
 
 def train_from_menu(window, qtbot, train_limit: int) -> None:
     """Train ▸ Train…: one epoch on the first ``train_limit`` images, on the CPU."""
-    window.commands.train.trigger()
-    dialog = window.trainer.dialog
+    window.actions.train.trigger()
+    dialog = window.training.dialog
     dialog.epochs.setValue(1)
     dialog.train_limit.setValue(train_limit)
     dialog.device.setCurrentText("cpu")
@@ -36,12 +39,12 @@ def check_histograms(window, model) -> None:
 
 
 def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
-    window, settings, mnist_dir, qtbot
+    window, settings, small_mnist, qtbot
 ):
-    settings.setValue(FOLDER_KEY, str(mnist_dir))
-    window.show_image(np.eye(28, dtype=np.float32))
-    window.commands.architecture.trigger()
-    editor = window.architecture_editor
+    settings.setValue(FOLDER_KEY, str(small_mnist))
+    show_image(window, np.eye(28, dtype=np.float32))
+    window.actions.architecture.trigger()
+    editor = window.models.editor
     assert editor.isVisible()
     architecture = presets.tiny()
     architecture.layers[0] = Conv(6, 3)  # edited: 6 filters 3x3
@@ -51,7 +54,7 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
     apply = editor.box.button(QDialogButtonBox.StandardButton.Apply)
     qtbot.mouseClick(apply, Qt.MouseButton.LeftButton)
 
-    model = window.model
+    model = window.session.model
     assert model.architecture.layers == architecture.layers
     assert [panel.info for panel in window.maps.panels] == model.infos
     assert len(window.maps.panels) == 5
@@ -59,8 +62,8 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
     assert window.maps.panels[0].output.shape == (26, 26)
     assert len(window.maps.panels[0].kernels.items) == 6
     assert "tiny6 (untrained)" in window.status.model_label.text()
-    trace = trace_image(model, window.image)
-    np.testing.assert_array_equal(window.trace.probabilities, trace.probabilities)
+    trace = trace_image(model, window.session.image)
+    np.testing.assert_array_equal(window.session.trace.probabilities, trace.probabilities)
     np.testing.assert_allclose(window.prediction.bars.opts["height"], trace.probabilities)
     assert window.prediction.digit == int(trace.probabilities.argmax())
     check_histograms(window, model)
@@ -68,13 +71,13 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
 
     with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS) as finished:
         train_from_menu(window, qtbot, train_limit=1000)
-        assert not window.commands.architecture.isEnabled()
-        assert not window.presets_menu.isEnabled()
+        assert not window.actions.architecture.isEnabled()
+        assert not window.actions.presets.isEnabled()
     qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
     trained, result, evaluation, _ = finished.args
-    assert not result.stopped and evaluation.confusion.sum() == 10_000
-    assert window.model is trained and trained.architecture.layers == architecture.layers
-    assert window.commands.architecture.isEnabled()
+    assert not result.stopped and evaluation.confusion.sum() == 1_000
+    assert window.session.model is trained and trained.architecture.layers == architecture.layers
+    assert window.actions.architecture.isEnabled()
 
     gradients = window.weights_view.gradients  # recorded for each weighted layer, every report
     assert set(gradients) == {0, 4}
@@ -86,8 +89,8 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
 
 
 def answer(window, qtbot, button: str) -> None:
-    """Click ``button`` of the open 'Replace the trained model?' question."""
-    question = window.replace_question
+    """Click ``button`` of the open 'Save the trained model?' question."""
+    question = window.files.guard.question
     assert question.isVisible()
     [clicked] = [b for b in question.buttons() if b.text() == button]
     qtbot.mouseClick(clicked, Qt.MouseButton.LeftButton)
@@ -95,56 +98,58 @@ def answer(window, qtbot, button: str) -> None:
 
 
 def test_a_model_trained_here_and_not_saved_is_replaced_only_when_the_user_agrees(
-    window, settings, mnist_dir, qtbot, tmp_path
+    window, settings, small_mnist, qtbot, tmp_path
 ):
-    settings.setValue(FOLDER_KEY, str(mnist_dir))
+    settings.setValue(FOLDER_KEY, str(small_mnist))
     [tiny, lenet] = [
-        next(a for a in window.presets_menu.actions() if a.text() == name)
+        next(a for a in window.actions.presets.actions() if a.text() == name)
         for name in ("tiny", "lenet5")
     ]
     tiny.trigger()  # the shipped model is on disk: no question
-    assert window.model.architecture.name == "tiny" and window.replace_question is None
+    assert window.session.model.architecture.name == "tiny" and window.files.guard.question is None
     with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS) as finished:
         train_from_menu(window, qtbot, train_limit=500)
     qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
-    trained, name = finished.args[0], window.info.name
-    assert window.model is trained
+    trained, name = finished.args[0], window.session.info.name
+    assert window.session.model is trained
 
     lenet.trigger()
     answer(window, qtbot, "Cancel")
-    assert window.model is trained
-    window.save_model(tmp_path / "tiny.safetensors")
+    assert window.session.model is trained
+    window.files.save_model(tmp_path / "tiny.safetensors")
     lenet.trigger()  # saved now: replaced at once
-    assert window.model.architecture.name == "lenet5" and not window.replace_question.isVisible()
+    assert (
+        window.session.model.architecture.name == "lenet5" and window.files.guard.question is None
+    )
 
-    window.open_dropped(tmp_path / "tiny.safetensors")  # back to the trained weights...
+    window.files.open_dropped(tmp_path / "tiny.safetensors")  # back to the trained weights...
     with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS):
         train_from_menu(window, qtbot, train_limit=500)  # ...trained further, not saved
     qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
-    window.open_dropped(tmp_path / "tiny.safetensors")
-    answer(window, qtbot, "Replace")
-    loaded = window.model
-    assert loaded is not trained and window.info.name == name
+    window.files.open_dropped(tmp_path / "tiny.safetensors")
+    answer(window, qtbot, "Discard")
+    loaded = window.session.model
+    assert loaded is not trained and window.session.info.name == name
     np.testing.assert_array_equal(
         loaded.layers[0].weight.detach(), trained.layers[0].weight.detach()
     )
 
 
 def test_a_preset_from_the_menu_rebuilds_the_panels(window):
-    [lenet] = [a for a in window.presets_menu.actions() if a.text() == "lenet5"]
+    [lenet] = [a for a in window.actions.presets.actions() if a.text() == "lenet5"]
     lenet.trigger()
-    assert window.model.architecture.name == "lenet5"
+    assert window.session.model.architecture.name == "lenet5"
     assert len(window.maps.panels) == 12
     assert len(window.maps.panels[3].output.items) == 16  # the second conv's 16 maps
     assert "lenet5 (untrained)" in window.status.model_label.text()
-    check_histograms(window, window.model)
+    check_histograms(window, window.session.model)
 
 
 def test_the_dock_layout_is_kept(window, settings, qtbot):
     window.explain_dock.close()
     window.weights_dock.show()
     window.close()
-    again = MainWindow(window.model, window.info, settings)
+    again = MainWindow(window.session.model, window.session.info, settings)
     qtbot.addWidget(again, before_close_func=lambda w: w.trainer.shutdown())
     again.show()
     qtbot.waitExposed(again)
@@ -155,5 +160,5 @@ def test_the_dock_layout_is_kept(window, settings, qtbot):
 @pytest.fixture(autouse=True)
 def _close_editor(window):
     yield
-    if window.architecture_editor is not None:
-        window.architecture_editor.close()
+    if window.models.editor is not None:
+        window.models.editor.close()

@@ -2,24 +2,26 @@
 
 import numpy as np
 import pytest
-from convlens.gui.feature_maps import conv_weights
-from convlens.gui.mnist_source import FOLDER_KEY
+from convlens.engine.weights import conv_kernels as conv_weights
+from convlens.gui.services.mnist_source import FOLDER_KEY
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from tests.gui.helpers import show_image
 
 TIMEOUT_MS = 120_000  # a loaded machine is slow; the tests assert on outcomes, not on time
 
 
 @pytest.fixture
-def mnist_window(tiny_window, settings, mnist_dir):
-    settings.setValue(FOLDER_KEY, str(mnist_dir))
+def mnist_window(tiny_window, settings, small_mnist):
+    settings.setValue(FOLDER_KEY, str(small_mnist))
     return tiny_window
 
 
 def start_from_menu(window, qtbot, epochs=1, train_limit=2000, lr=None, optimizer=None):
     """Train ▸ Train…, fill in the dialog, press Train."""
-    window.commands.train.trigger()
-    dialog = window.trainer.dialog
+    window.actions.train.trigger()
+    dialog = window.training.dialog
     assert dialog.isVisible()
     dialog.epochs.setValue(epochs)
     dialog.train_limit.setValue(train_limit)
@@ -35,93 +37,94 @@ def start_from_menu(window, qtbot, epochs=1, train_limit=2000, lr=None, optimize
 
 def test_training_from_the_menu_runs_to_the_end(mnist_window, qtbot):
     window = mnist_window
-    before = window.model
-    window.show_image(np.eye(28, dtype=np.float32))
+    before = window.session.model
+    show_image(window, np.eye(28, dtype=np.float32))
     with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS) as finished:
         start_from_menu(window, qtbot)
-        assert not window.commands.train.isEnabled() and window.commands.stop.isEnabled()
+        assert not window.actions.train.isEnabled() and window.actions.stop.isEnabled()
     qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
 
     model, result, evaluation, config = finished.args
     assert not result.stopped and config.train_limit == 2000
-    assert evaluation.confusion.sum() == 10_000
+    assert evaluation.confusion.sum() == 1_000
     lengths = window.training_panel.curve_lengths()
     assert lengths["data_loss"] == lengths["accuracy"] == len(result.history) > 0
-    assert window.model is model and window.model is not before
+    assert window.session.model is model and window.session.model is not before
     assert f"{evaluation.accuracy:.1%}" in window.status.model_label.text()
     np.testing.assert_array_equal(window.training_panel.confusion.matrix, evaluation.confusion)
     np.testing.assert_allclose(
-        window.prediction.bars.opts["height"], window.trace.probabilities
+        window.prediction.bars.opts["height"], window.session.trace.probabilities
     )  # the verdict is the new model's
     assert window.training_panel.revert_button.isVisible()
-    assert window.commands.train.isEnabled() and not window.commands.stop.isEnabled()
+    assert window.actions.train.isEnabled() and not window.actions.stop.isEnabled()
 
     window.training_panel.revert_button.click()
-    assert window.model is before
+    assert window.session.model is before
     assert not window.training_panel.revert_button.isVisible()
 
 
 def test_stop_ends_the_run_and_the_maps_follow_the_learning_weights(mnist_window, qtbot):
     window = mnist_window
-    initial = conv_weights(window.model)[0]
+    initial = conv_weights(window.session.model)[0]
     with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS) as finished:
-        start_from_menu(window, qtbot, epochs=3, train_limit=0)  # all 60,000: long enough
+        start_from_menu(window, qtbot, epochs=50, train_limit=0)  # long enough to stop
         with qtbot.waitSignal(window.trainer.snapshot, timeout=TIMEOUT_MS):
             pass
         shown = np.stack([item.image for item in window.maps.panels[0].kernels.items])
         assert not np.array_equal(shown[:, :5, :5], initial[:, 0])  # learning weights shown
-        window.commands.stop.trigger()
+        window.actions.stop.trigger()
     _, result, evaluation, _ = finished.args
     assert result.stopped
     assert evaluation is not None  # a stopped run is still tested, to keep or not
     qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
 
 
-def test_closing_during_training_stops_the_thread(mnist_window, qtbot, monkeypatch):
+def test_closing_during_training_asks_then_stops_the_thread(mnist_window, qtbot):
     window = mnist_window
-    asked = []
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda *args: asked.append(args) or QMessageBox.StandardButton.Yes
-    )
-    start_from_menu(window, qtbot, epochs=3, train_limit=0)
+    start_from_menu(window, qtbot, epochs=50, train_limit=0)
     with qtbot.waitSignal(window.trainer.progress, timeout=TIMEOUT_MS):
         pass
-    thread = window.trainer.thread
-    assert window.close()
-    assert asked and not window.isVisible()
-    assert window.trainer.thread is None
+    thread = window.trainer.job.thread
+    assert not window.close()  # not before the user has answered
+    question = window.training.stop_question
+    assert question.isVisible() and "Stop the training" in question.text()
+    question.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert window.trainer.job.thread is None
     assert thread.isFinished()
 
 
-def test_closing_can_be_refused_while_training(mnist_window, qtbot, monkeypatch):
+def test_closing_can_be_refused_while_training(mnist_window, qtbot):
     window = mnist_window
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
-    start_from_menu(window, qtbot, epochs=3, train_limit=0)
+    start_from_menu(window, qtbot, epochs=50, train_limit=0)
     assert not window.close()
+    window.training.stop_question.button(QMessageBox.StandardButton.Cancel).click()
     assert window.isVisible() and window.trainer.is_running()
     window.trainer.shutdown()
 
 
 def test_a_diverging_run_is_reported(mnist_window, qtbot):
     window = mnist_window
-    before = window.model
+    before = window.session.model
     with qtbot.waitSignal(window.trainer.failed, timeout=TIMEOUT_MS) as failed:
         start_from_menu(window, qtbot, lr=10.0, optimizer="sgd")
     qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
     assert "diverged" in failed.args[0]
     assert window.last_error[0] == "Training failed"
-    assert window.model is before
+    assert window.session.model is before
 
 
 def test_missing_mnist_offers_a_download(tiny_window, settings, tmp_path, qtbot):
     settings.setValue(FOLDER_KEY, str(tmp_path / "empty"))
     window = tiny_window
-    window.commands.train.trigger()
-    window.trainer.dialog.accept()
-    question = window.source.question
+    window.actions.train.trigger()
+    window.training.dialog.accept()
+    question = window.data.question
     assert question.isVisible() and "MNIST" in question.text()
     question.button(QMessageBox.StandardButton.Cancel).click()
     assert not window.trainer.is_running()
 
-    window.inputs.next_button.click()  # browsing the test set says what is missing, too
-    assert window.last_error[0] == "MNIST is not available"
+    window.inputs.next_button.click()  # browsing the test set offers the same, too
+    question = window.data.question
+    assert question.isVisible() and "test set browser needs" in question.text()
+    question.button(QMessageBox.StandardButton.Cancel).click()

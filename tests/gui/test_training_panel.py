@@ -2,7 +2,7 @@
 
 import numpy as np
 from convlens.engine.training import Evaluation, Progress, TrainConfig
-from convlens.gui.training_panel import TrainingPanel, run_label
+from convlens.gui.views.training_panel import TrainingPanel, run_label
 from PySide6.QtCore import Qt
 
 
@@ -37,7 +37,7 @@ def test_the_verdict_and_the_question(qtbot):
     confusion[3, 5] = 10
     per_class = [1.0] * 10
     per_class[3] = 0.9
-    panel.show_result(Evaluation(0.99, per_class, confusion), "Finished.")
+    panel.show_outcome("Finished.", Evaluation(0.99, per_class, confusion), decide=True)
     assert "99.00%" in panel.status.text() and "hardest digit: 3" in panel.status.text()
     np.testing.assert_allclose(panel.confusion.image.image, np.log1p(confusion), rtol=1e-6)
     assert panel.confusion.labels[35].toPlainText() == "10"

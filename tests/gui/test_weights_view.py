@@ -5,7 +5,8 @@ import pytest
 import torch
 from convlens.engine import presets
 from convlens.engine.training import Progress, build_model
-from convlens.gui.weights_view import WeightsView, near_zero_share
+from convlens.engine.weights import layer_weights
+from convlens.gui.views.weights_view import WeightsView, near_zero_share
 
 
 @pytest.fixture
@@ -32,19 +33,19 @@ def test_l1_style_sparse_weights_show_a_larger_near_zero_share(view):
             # What L1 does: most weights pulled to (about) zero, a few kept.
             keep = torch.rand(module.weight.shape, generator=torch.Generator().manual_seed(1)) < 0.2
             module.weight.mul_(keep).add_(~keep * 1e-5)
-    view.update_weights(dense)
+    view.update_weights(layer_weights(dense))
     shares = dict(view.near_zero)
     assert list(shares) == [0, 4] and all(share < 0.05 for share in shares.values())
     heights = view.bars[4].opts["height"]
     assert heights.sum() == 5760 and len(heights) == 41
-    view.update_weights(sparse)
+    view.update_weights(layer_weights(sparse))
     assert all(view.near_zero[i] > 0.7 > shares[i] for i in shares)
     assert "near 0" in view.histograms[0].titleLabel.text
     assert view.bars[0].opts["height"][20] >= 0.75 * 100  # the spike, in the bin centred on 0
 
 
 def test_gradients_plot_per_layer_and_rebuild_with_the_architecture(view):
-    view.update_weights(build_model(presets.tiny(), seed=0))
+    view.update_weights(layer_weights(build_model(presets.tiny(), seed=0)))
     for step in range(1, 4):
         view.add_gradients(_progress(step, {0: 10.0**-step, 4: 0.1}))
     view.add_gradients(_progress(4, {}))  # a report without gradients adds nothing
@@ -52,7 +53,7 @@ def test_gradients_plot_per_layer_and_rebuild_with_the_architecture(view):
     np.testing.assert_allclose(x, [0.1, 0.2, 0.3])
     np.testing.assert_allclose(y, [0.1, 0.01, 0.001])
     assert view.gradient_plot.ctrl.logYCheck.isChecked()
-    view.update_weights(build_model(presets.deep_sigmoid(), seed=0))
+    view.update_weights(layer_weights(build_model(presets.deep_sigmoid(), seed=0)))
     assert set(view.histograms) == {0, 2, 5, 9, 11, 13}
     view.add_gradients(_progress(1, {i: 1e-3 for i in view.histograms}))
     assert len(view.curves[13].getOriginalDataset()[1]) == 1

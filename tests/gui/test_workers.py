@@ -3,7 +3,7 @@ once its thread has ended (a segfault in CI, once in many runs, before that was 
 
 import time
 
-from convlens.gui.mnist_source import FOLDER_KEY, MnistSource
+from convlens.gui.services.mnist_source import FOLDER_KEY, MnistSource
 from PySide6.QtWidgets import QApplication, QWidget
 
 RUNS = 200  # the old release crashed this test in 4 of 5 tries at 100 runs, 3 of 3 at 300
@@ -16,10 +16,10 @@ def test_many_short_worker_runs_end_cleanly(settings, tmp_path, qtbot):
     settings.setValue(FOLDER_KEY, str(tmp_path / "data"))
     source.mirrors = [(tmp_path / "no mirror").as_uri() + "/"]  # each run fails at once
     errors = []
-    source.error.connect(lambda title, text: errors.append(title))
+    source.download_failed.connect(lambda text: errors.append("Download failed"))
     for _ in range(RUNS):
         source.download()
         deadline = time.monotonic() + 10
-        while source.download_thread is not None and time.monotonic() < deadline:
+        while source.downloading() and time.monotonic() < deadline:
             QApplication.processEvents()  # no waitUntil: its 10 ms polls would be most of it
     assert errors == ["Download failed"] * RUNS

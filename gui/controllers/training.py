@@ -1,0 +1,127 @@
+"""Train ▸: the settings dialog, starting and stopping a run, and keep or go back."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import asdict
+
+from convlens.engine.model_file import ModelInfo
+from convlens.engine.network import Network
+from convlens.engine.training import TrainConfig, TrainResult, build_model
+from convlens.gui.controllers.data import DataController
+from convlens.gui.dialogs.train_dialog import TrainDialog
+from convlens.gui.services.trainer import Trainer
+from convlens.gui.session import Session
+from convlens.gui.views.training_panel import run_label
+from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+CONFIG_KEY = "train/config"
+FROM_CURRENT_KEY = "train/from_current"
+
+
+def load_config(settings: QSettings) -> TrainConfig:
+    """The settings of the last run (the engine's defaults the first time)."""
+    try:
+        data = json.loads(settings.value(CONFIG_KEY, "{}", type=str))
+        return TrainConfig(**data)
+    except (TypeError, ValueError):
+        return TrainConfig()
+
+
+class TrainingController(QObject):
+    """Asks for the settings, starts the trainer, and tells the Session what it reports."""
+
+    def __init__(
+        self,
+        session: Session,
+        trainer: Trainer,
+        data: DataController,
+        settings: QSettings,
+        parent: QWidget,
+    ):
+        super().__init__(parent)
+        self._session = session
+        self.trainer = trainer
+        self._data = data
+        self._settings = settings
+        self._parent = parent
+        self.dialog: TrainDialog | None = None
+        self.stop_question: QMessageBox | None = None
+        trainer.progress.connect(session.add_progress)
+        trainer.snapshot.connect(session.load_snapshot)
+        trainer.finished.connect(self._on_finished)
+        trainer.failed.connect(session.fail_run)
+
+    def ask(self) -> None:
+        """Train ▸ Train…: the settings dialog (non-blocking); a run starts once accepted."""
+        if self.trainer.is_running():
+            return
+        from_current = self._settings.value(FROM_CURRENT_KEY, True, type=bool)
+        self.dialog = TrainDialog(load_config(self._settings), from_current, self._parent)
+        self.dialog.accepted.connect(self._on_dialog_accepted)
+        self.dialog.open()
+        QTimer.singleShot(0, self._preimport_dynamo)  # once the dialog has painted
+
+    def _preimport_dynamo(self) -> None:
+        """Import ``torch._dynamo`` on the GUI thread while the user reads the Train dialog: the
+        first optimizer imports it (~900 modules, seconds), and on the worker thread that import
+        holds the GIL long enough to freeze the GUI for up to ~150 ms at a time. Not once a run
+        has started (the dialog accepted at once): the worker would wait for it, the GUI too."""
+        if not self.trainer.is_running():
+            import torch._dynamo  # noqa: F401
+
+    def _on_dialog_accepted(self) -> None:
+        config, from_current = self.dialog.config(), self.dialog.from_current()
+        self._settings.setValue(CONFIG_KEY, json.dumps(asdict(config)))
+        self._settings.setValue(FROM_CURRENT_KEY, from_current)
+        model = self._session.model
+        start = model if from_current else build_model(model.architecture, config.seed)
+        self._data.ensure(lambda: self.start(start, config))
+
+    def start(self, model: Network, config: TrainConfig) -> None:
+        """Train a copy of ``model`` with ``config``; the maps follow its weights."""
+        if self.trainer.is_running():
+            return
+        subset = f"{config.train_limit:,}" if config.train_limit else "all"
+        title = (
+            f"Training on {subset} images: {config.epochs} epoch(s), batch {config.batch_size}, "
+            f"{config.optimizer} at lr {config.lr:g}, loss {config.loss}"
+        )
+        self._session.begin_run(model, config, title, run_label(config, model.architecture.name))
+        self.trainer.start(model, config)
+
+    def stop(self) -> None:
+        if self.trainer.is_running():
+            self.trainer.stop()
+            self._session.message.emit("Stopping after this step…")
+
+    def _on_finished(self, model: Network, result: TrainResult, evaluation, _config) -> None:
+        epochs = result.history[-1].epoch if result.history else 0
+        date = datetime.date.today().isoformat()
+        facts = {"epochs": epochs, "date": date}
+        if evaluation is not None:
+            facts["test_accuracy"] = evaluation.accuracy
+        info = ModelInfo(f"{model.architecture.name} trained {date}", facts)
+        self._session.end_run(model, result, evaluation, info)
+
+    def confirm_stop(self, then) -> None:
+        """Asked when the window closes during training: stop the run, then ``then``."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Training is running",
+            "Stop the training and quit? The weights learnt in this run will be lost.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self._parent,
+        )
+
+        def on_finished(result: int) -> None:
+            self.stop_question = None
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+                self.trainer.shutdown()
+                then()
+
+        box.finished.connect(on_finished)
+        self.stop_question = box
+        box.open()

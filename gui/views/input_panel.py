@@ -1,0 +1,108 @@
+"""The left column: the canvas and its tools, the test-set browser, the 28x28 input, the verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from convlens.gui.views.canvas import DrawingCanvas
+from convlens.gui.views.prediction_view import PredictionView
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+INK_COLORMAP = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)])  # paper white, ink black
+
+
+class InputView(pg.GraphicsLayoutWidget):
+    """The 28x28 image the network sees, enlarged with visible pixels."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.setFixedSize(100, 100)
+        self.ci.layout.setContentsMargins(0, 0, 0, 0)
+        view = self.addViewBox(invertY=True, lockAspect=True, enableMenu=False)
+        view.setMouseEnabled(x=False, y=False)
+        self.item = pg.ImageItem(axisOrder="row-major")
+        self.item.setColorMap(INK_COLORMAP)
+        view.addItem(self.item)
+        view.setRange(xRange=(0, 28), yRange=(0, 28), padding=0.02)
+        border = pg.QtWidgets.QGraphicsRectItem(0, 0, 28, 28)
+        border.setPen(pg.mkPen("#999", width=1, cosmetic=True))
+        view.addItem(border)
+        self.set_image(np.zeros((28, 28), np.float32))
+
+    def set_image(self, image: np.ndarray) -> None:
+        self.item.setImage(image, autoLevels=False, levels=(0.0, 1.0))
+
+
+class InputPanel(QWidget):
+    """Widgets only: the main window connects them to its actions and to the network."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.canvas = DrawingCanvas()
+        self.brush_slider = QSlider(Qt.Orientation.Horizontal)
+        self.brush_slider.setRange(6, 40)
+        self.brush_slider.setValue(self.canvas.brush_size)
+        self.brush_slider.setToolTip("Pen width in canvas pixels (the canvas is 280×280)")
+        self.brush_slider.valueChanged.connect(self._on_brush_changed)
+        self.eraser_button = QToolButton()
+        self.eraser_button.setText("Eraser")
+        self.eraser_button.setCheckable(True)
+        self.eraser_button.setToolTip("Erase with the left button (the right button always erases)")
+        self.eraser_button.toggled.connect(self._on_eraser_toggled)
+        self.undo_button = QToolButton()
+        self.clear_button = QToolButton()
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("Pen"))
+        tools.addWidget(self.brush_slider, 1)
+        tools.addWidget(self.eraser_button)
+        tools.addWidget(self.undo_button)
+        tools.addWidget(self.clear_button)
+
+        self.input_view = InputView()
+        self.input_view.setToolTip(
+            "What the network sees: the ink cropped, scaled to 20×20 and centred in 28×28, "
+            "as the MNIST digits were made"
+        )
+        seen = QWidget()
+        seen_layout = QVBoxLayout(seen)
+        seen_layout.setContentsMargins(0, 0, 0, 0)
+        seen_layout.setSpacing(0)
+        seen_layout.addWidget(self.input_view)
+        seen_caption = QLabel("network input")
+        seen_caption.setStyleSheet("color: #555")
+        seen_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        seen_layout.addWidget(seen_caption)
+
+        self.next_button = QPushButton("Next")
+        self.random_button = QPushButton("Random")
+        self.sample_label = QLabel("")
+        browse = QGroupBox("MNIST test set")
+        row = QHBoxLayout(browse)
+        row.addWidget(self.next_button)
+        row.addWidget(self.random_button)
+        row.addWidget(self.sample_label, 1)
+
+        self.prediction = PredictionView(beside=seen)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(tools)
+        layout.addWidget(browse)
+        layout.addWidget(self.prediction, 1)
+
+    def _on_brush_changed(self, value: int) -> None:
+        self.canvas.brush_size = value
+
+    def _on_eraser_toggled(self, on: bool) -> None:
+        self.canvas.eraser = on
