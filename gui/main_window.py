@@ -15,19 +15,23 @@ from convlens.gui.controllers.files import FileController
 from convlens.gui.controllers.inputs import InputController
 from convlens.gui.controllers.model import ModelController
 from convlens.gui.controllers.training import TrainingController
+from convlens.gui.layout import restore_layout, save_layout
 from convlens.gui.menus import build_menus
 from convlens.gui.services.mnist_source import MnistSource
 from convlens.gui.services.trainer import Trainer
 from convlens.gui.session import Session
 from convlens.gui.views.explain_marks import ExplainMarks
 from convlens.gui.views.explain_view import ExplainView
-from convlens.gui.views.feature_maps import FeatureMapView
+from convlens.gui.views.feature_maps import FeatureMapView, detail_of
 from convlens.gui.views.input_panel import InputPanel
+from convlens.gui.views.overview import NetworkOverview
 from convlens.gui.views.status import StatusBar
 from convlens.gui.views.training_panel import TrainingPanel
 from convlens.gui.views.weights_view import WeightsView
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QMessageBox, QSplitter
+
+START_SAMPLE = 3  # the digit on the canvas when the app starts
 
 
 def _dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
@@ -38,10 +42,17 @@ def _dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
 
 
 class MainWindow(QMainWindow):
-    """``MainWindow(model, info, settings)``: the drawing and its verdict on the left, every
-    layer on the right, Explain, Training and Weights docked below."""
+    """``MainWindow(model, info, settings, sample)``: the drawing (at first the ``sample``
+    digit) and its verdict on the left, the network in the middle (an overview of every layer,
+    the chosen layer's detail below it), explanations on the right, training below."""
 
-    def __init__(self, model: Network, info: ModelInfo, settings: QSettings):
+    def __init__(
+        self,
+        model: Network,
+        info: ModelInfo,
+        settings: QSettings,
+        sample: int | None = START_SAMPLE,
+    ):
         super().__init__()
         self.settings = settings
         self.session = Session(model, info)
@@ -49,13 +60,18 @@ class MainWindow(QMainWindow):
         # Views
         self.inputs = InputPanel()
         self.canvas, self.prediction = self.inputs.canvas, self.inputs.prediction
-        self.maps = FeatureMapView()
+        self.overview = NetworkOverview()
+        self.maps = FeatureMapView()  # the detail of the layer chosen in the overview
+        self.network_split = QSplitter(Qt.Orientation.Vertical)
+        self.network_split.addWidget(self.overview)
+        self.network_split.addWidget(self.maps)
+        self.network_split.setChildrenCollapsible(False)
+        self.network_split.setStretchFactor(1, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.inputs)
-        self.splitter.addWidget(self.maps)
+        self.splitter.addWidget(self.network_split)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([330, 1170])
         self.setCentralWidget(self.splitter)
         self.explain_view = ExplainView()
         self.training_panel = TrainingPanel()
@@ -85,21 +101,24 @@ class MainWindow(QMainWindow):
         self._weights_stale = True  # the histograms wait until their dock is shown
         self._connect()
         self.setAcceptDrops(True)
-        self._restore_settings()
+        restore_layout(self, self.settings)
         self._show_model()
-        self._show_image()
-        self._show_trace()
+        if sample is not None:  # no map is empty, from the first start
+            self.input.show_sample(sample)
+        else:
+            self._show_image()
+            self._show_trace()
 
     def _place_docks(self) -> None:
-        """Explain, Training and Weights as tabs below the maps (a saved layout overrides)."""
+        """Explain on the right, beside the network (its tables are tall); Training and
+        Weights as tabs below, shown when a run starts (a saved layout overrides)."""
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explain_dock)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        for dock in (self.explain_dock, self.training_dock, self.weights_dock):
+        for dock in (self.training_dock, self.weights_dock):
             self.addDockWidget(bottom, dock)
-        self.tabifyDockWidget(self.explain_dock, self.training_dock)
         self.tabifyDockWidget(self.training_dock, self.weights_dock)
-        self.training_dock.hide()  # shown when a run starts
+        self.training_dock.hide()
         self.weights_dock.hide()
-        self.explain_dock.raise_()
 
     def _connect(self) -> None:
         s = self.session
@@ -116,9 +135,13 @@ class MainWindow(QMainWindow):
         self.inputs.next_button.clicked.connect(self.input.next_digit)
         self.inputs.random_button.clicked.connect(self.input.random_digit)
         self.inputs.undo_button.setDefaultAction(self.actions.undo)
+        self.inputs.redo_button.setDefaultAction(self.actions.redo)
         self.inputs.clear_button.setDefaultAction(self.actions.clear)
         self.maps.hovered.connect(self.status.show_hover)
         self.maps.map_clicked.connect(self._on_value_clicked)
+        self.overview.hovered.connect(self.status.show_hover)
+        self.overview.clicked.connect(self._on_value_clicked)
+        self.overview.layer_clicked.connect(self.show_detail)
         self.prediction.clicked.connect(self._on_softmax_clicked)
         self.explain_dock.toggleViewAction().toggled.connect(self.explain.dock_toggled)
         self.training_panel.keep_clicked.connect(s.keep)
@@ -130,6 +153,8 @@ class MainWindow(QMainWindow):
         s = self.session
         self.marks.clear()  # before the maps they outline may go
         self.maps.set_layers(s.model.infos)
+        self.overview.set_layers(s.model.infos)
+        self.show_detail(0)
         for view in self.maps.findChildren(QGraphicsView):
             view.setAcceptDrops(False)  # let files dropped on a plot reach the window
         self.maps.set_weights(conv_kernels(s.model))
@@ -177,7 +202,16 @@ class MainWindow(QMainWindow):
         if trace is None and s.source.kind == "file":
             note = f"{s.source.name}: no digit found"
         self.prediction.set_probabilities(None if trace is None else trace.probabilities, note)
+        self.overview.set_trace(s.image, trace)
         self.maps.set_trace(trace)
+
+    def show_detail(self, layer: int) -> None:
+        """The panels of ``layer`` (kernels, maps before and after the activation) below the
+        overview, its column marked there."""
+        infos = self.session.model.infos
+        layer = min(max(layer, 0), len(infos) - 1)
+        self.overview.select(layer)
+        self.maps.show_layers(detail_of(infos, layer))
 
     def _show_run(self) -> None:
         s, run = self.session, self.session.run
@@ -208,6 +242,9 @@ class MainWindow(QMainWindow):
         self.weights_view.add_gradients(progress)
 
     def _on_value_clicked(self, layer: int, channel: int, row: int, col: int) -> None:
+        if layer == len(self.session.model.infos):  # the overview's softmax column
+            self._on_softmax_clicked()
+            return
         self.explain.map_clicked(layer, channel, row, col)
         self._raise_explain()
 
@@ -250,25 +287,6 @@ class MainWindow(QMainWindow):
             self.files.open_dropped(files[0])
 
     # --- settings and closing --------------------------------------------------------------
-    def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1500, 950)
-        state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
-        else:  # room for a conv explanation; only once laid out does the size hold
-            QTimer.singleShot(
-                0, lambda: self.resizeDocks([self.explain_dock], [340], Qt.Orientation.Vertical)
-            )
-        splitter = self.settings.value("window/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
-        brush = self.settings.value("canvas/brush", self.canvas.brush_size, type=int)
-        self.inputs.brush_slider.setValue(brush)
-
     def closeEvent(self, event) -> None:
         """Ask first when a run would be stopped or a trained model lost (then close again)."""
         if not self._closing and (self.trainer.is_running() or self.session.has_unsaved_work()):
@@ -287,11 +305,7 @@ class MainWindow(QMainWindow):
                 ask_unsaved()
             return
         self.shutdown()
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
-        self.settings.setValue("canvas/brush", self.canvas.brush_size)
-        self.settings.sync()
+        save_layout(self, self.settings)
         event.accept()
 
     def shutdown(self) -> None:

@@ -26,7 +26,10 @@ class Actions:
     save_model: QAction
     quit: QAction
     undo: QAction
+    redo: QAction
     clear: QAction
+    eraser: QAction
+    next_digit: QAction
     train: QAction
     stop: QAction
     architecture: QAction
@@ -65,7 +68,20 @@ def build_menus(window) -> Actions:
 
     edit = bar.addMenu("&Edit")
     undo = _action(window, edit, "Undo", window.canvas.undo, QKeySequence.StandardKey.Undo)
+    redo = _action(window, edit, "Redo", window.canvas.redo, "Ctrl+Shift+Z", "Ctrl+Y")
     clear = _action(window, edit, "Clear", window.canvas.clear, "Delete", "Ctrl+L")
+    edit.addSeparator()
+    eraser = window.inputs.eraser_button
+    eraser_action = _action(window, edit, "Eraser", eraser.toggle, "E")
+    slider = window.inputs.brush_slider
+    _action(window, edit, "Thinner pen", lambda: slider.setValue(slider.value() - 2), "[")
+    _action(window, edit, "Thicker pen", lambda: slider.setValue(slider.value() + 2), "]")
+    edit.addSeparator()
+    next_digit = _action(window, edit, "Next test digit", window.input.next_digit, "N")
+    _action(window, edit, "Random test digit", window.input.random_digit, "R")
+    player = window.explain_view.player
+    _action(window, edit, "Play or pause the step-through", player.toggle, "Space")
+    _action(window, edit, "Step the step-through", player.advance, "S")
 
     train_menu = bar.addMenu("&Train")
     train = _action(window, train_menu, "Train…", training.ask, "Ctrl+T")
@@ -94,7 +110,8 @@ def build_menus(window) -> Actions:
     help_menu = bar.addMenu("&Help")
     about = _action(window, help_menu, "About ConvLens", lambda: show_about(window))
     return Actions(
-        open_image, paste, open_model, save_model, quit_, undo, clear, train, stop,
+        open_image, paste, open_model, save_model, quit_, undo, redo, clear, eraser_action,
+        next_digit, train, stop,
         architecture, presets, choose_data, download_data, about,
     )  # fmt: skip
 

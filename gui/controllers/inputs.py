@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from convlens.engine.images import BlankImageError, center_digit
 from convlens.engine.mnist import DatasetError
+from convlens.engine.shipped import sample_ink
 from convlens.gui.controllers.data import DataController
 from convlens.gui.session import ImageSource, Session
 from convlens.gui.throttle import Throttle
@@ -43,6 +44,11 @@ class InputController(QObject):
         except BlankImageError:
             image = None
         self._session.set_image(image, ImageSource("drawing"))
+
+    def show_sample(self, digit: int) -> None:
+        """One of the sample digits the app ships, on the canvas as if drawn there."""
+        ink = sample_ink(digit)
+        self._session.set_image(center_digit(ink), ImageSource("sample", label=digit), ink)
 
     def next_digit(self) -> None:
         self._show_test_digit(1)

@@ -28,6 +28,7 @@ class DrawingCanvas(QWidget):
         self._sheet = QImage(SIDE, SIDE, QImage.Format.Format_RGB32)
         self._sheet.fill(Qt.GlobalColor.black)
         self._undo: list[QImage] = []
+        self._redo: list[QImage] = []  # what undo took back, until the next change
         self._last: QPointF | None = None
         self._erasing = False
         self._hover: QPointF | None = None
@@ -76,12 +77,21 @@ class DrawingCanvas(QWidget):
     def undo(self) -> None:
         """Back to the sheet before the last stroke, clear or load."""
         if self._undo:
+            self._redo.append(self._sheet)
             self._sheet = self._undo.pop()
+            self._finish_change(True)
+
+    def redo(self) -> None:
+        """Forward again to the sheet the last undo took back."""
+        if self._redo:
+            self._undo.append(self._sheet)
+            self._sheet = self._redo.pop()
             self._finish_change(True)
 
     def _push_undo(self) -> None:
         self._undo.append(self._sheet.copy())
         del self._undo[:-UNDO_DEPTH]
+        self._redo.clear()
 
     def _finish_change(self, notify: bool) -> None:
         self.update()

@@ -39,6 +39,7 @@ class FeatureMapView(QScrollArea):
         self.dialog: MapDialog | None = None
         self._key: list | None = None
         self._enlarged: tuple[int, str, int] | None = None  # layer, kind, index in the dialog
+        self.shown: set[int] = set()  # the layers whose panels are shown
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._column = QVBoxLayout()
@@ -67,12 +68,19 @@ class FeatureMapView(QScrollArea):
         if self.dialog is not None:
             self.dialog.close()
         self._enlarged = None
+        self.show_layers(set(range(len(infos))))
 
     def set_weights(self, weights: dict[int, np.ndarray]) -> None:
         """Conv kernels by layer index (see ``engine.weights.conv_kernels``)."""
         for index, weight in weights.items():
             self.panels[index].set_kernels(weight)
         self._refresh_dialog()
+
+    def show_layers(self, layers: set[int]) -> None:
+        """Show the panels of these layers only (the others keep up, unseen)."""
+        self.shown = set(layers)
+        for i, panel in enumerate(self.panels):
+            panel.setVisible(i in self.shown)
 
     def set_trace(self, trace: Trace | None) -> None:
         """Every layer's output for the current image; None (blank canvas) shows zeros."""
@@ -150,3 +158,20 @@ class FeatureMapView(QScrollArea):
                 )
 
         self.dialog.show_map(title, values, view.levels(), describe)
+
+
+def detail_of(infos: list[spec.LayerInfo], layer: int) -> set[int]:
+    """The panels that show one layer in detail: the layer, what it reads, and (for a conv or
+    dense layer) the activation after it: its maps before and after the activation."""
+    shown = {layer} if 0 <= layer < len(infos) else {len(infos) - 1}
+    first = min(shown)
+    if first > 0:
+        shown.add(first - 1)
+    after = first + 1
+    if (
+        isinstance(infos[first].layer, spec.Conv | spec.Dense)
+        and after < len(infos)
+        and isinstance(infos[after].layer, spec.Activation)
+    ):
+        shown.add(after)
+    return shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.canvas import DrawingCanvas
+from convlens.gui.views.map_image import INK_COLORMAP
 from convlens.gui.views.prediction_view import PredictionView
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,8 +18,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-INK_COLORMAP = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)])  # paper white, ink black
 
 
 class InputView(pg.GraphicsLayoutWidget):
@@ -61,12 +60,14 @@ class InputPanel(QWidget):
         self.eraser_button.setToolTip("Erase with the left button (the right button always erases)")
         self.eraser_button.toggled.connect(self._on_eraser_toggled)
         self.undo_button = QToolButton()
+        self.redo_button = QToolButton()
         self.clear_button = QToolButton()
         tools = QHBoxLayout()
         tools.addWidget(QLabel("Pen"))
         tools.addWidget(self.brush_slider, 1)
         tools.addWidget(self.eraser_button)
         tools.addWidget(self.undo_button)
+        tools.addWidget(self.redo_button)
         tools.addWidget(self.clear_button)
 
         self.input_view = InputView()
@@ -97,6 +98,10 @@ class InputPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
+        hint = QLabel("Draw a digit: left button draws, right button erases")
+        hint.setStyleSheet("color: #555")
+        hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(hint)
         layout.addLayout(tools)
         layout.addWidget(browse)
         layout.addWidget(self.prediction, 1)

@@ -9,7 +9,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
 
-COLORMAP = pg.colormap.get("CET-D1A")  # dark blue - near white - dark red
+# Blue for negative, red for positive, and 0 exactly white (the page), in every view: the 256
+# bins put 0 in bin 128, so white spans the middle 2% of the scale.
+COLORMAP = pg.ColorMap(
+    [0.0, 0.25, 0.49, 0.51, 0.75, 1.0],
+    [(5, 48, 97), (67, 147, 195), (255, 255, 255), (255, 255, 255), (214, 96, 77), (103, 0, 31)],
+)
+INK_COLORMAP = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)])  # paper white, ink black
 _NICE_STEPS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
@@ -66,6 +72,7 @@ def colorize(values: np.ndarray, levels: tuple[float, float], table: np.ndarray)
 
 
 TABLE = argb_table(COLORMAP)
+INK_TABLE = argb_table(INK_COLORMAP)
 
 
 class MapImage(pg.ImageItem):

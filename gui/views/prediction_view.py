@@ -31,6 +31,7 @@ class PredictionView(QWidget):
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel("Draw a digit")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -74,8 +75,11 @@ class PredictionView(QWidget):
         self.probabilities = np.asarray(probabilities if shown else np.zeros(10), np.float32)
         winner = int(self.probabilities.argmax()) if shown else None
         self.digit_label.setText("–" if winner is None else str(winner))
-        default = "Draw a digit" if winner is None else f"{self.probabilities[winner]:.1%} sure"
-        self.caption.setText(note or default)
+        if winner is None:
+            self.caption.setText(note or "Draw a digit")
+        else:  # how sure, and where the input came from (a file, a test digit)
+            sure = f"{self.probabilities[winner]:.1%} sure"
+            self.caption.setText(f"{sure}\n{note}" if note else sure)
         if winner != self._winner:  # new brushes redraw every bar: only when the winner moves
             self._winner = winner
             brushes = [WINNER if d == winner else BAR for d in range(10)]

@@ -71,6 +71,11 @@ class StepPlayer(QWidget):
     def play(self) -> None:
         self.play_button.setChecked(True)
 
+    def toggle(self) -> None:
+        """Play if paused, pause if playing (nothing without steps)."""
+        if self.steps:
+            self.play_button.toggle()
+
     def pause(self) -> None:
         self.play_button.setChecked(False)
 

@@ -15,7 +15,7 @@ from convlens.engine.model_file import ModelInfo
 from convlens.engine.presets import tiny
 from convlens.engine.training import build_model
 from convlens.gui.app import configure_pyqtgraph, load_default_model
-from convlens.gui.main_window import MainWindow
+from convlens.gui.main_window import START_SAMPLE, MainWindow
 from convlens.gui.qt_check import BAD_BINDING, emit_leaks_references
 from PySide6.QtCore import QPoint, QSettings, Qt, QThread
 from PySide6.QtTest import QTest
@@ -69,9 +69,10 @@ def settings(tmp_path) -> QSettings:
     return QSettings(str(tmp_path / "convlens.ini"), QSettings.Format.IniFormat)
 
 
-def _window(qtbot, settings, model, info) -> MainWindow:
+def _window(qtbot, settings, model, info, sample: int | None = None) -> MainWindow:
+    """A window; most tests start it blank (``sample`` None), not with a sample digit."""
     configure_pyqtgraph()
-    window = MainWindow(model, info, settings)
+    window = MainWindow(model, info, settings, sample)
     qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
     window.show()
     qtbot.waitExposed(window)
@@ -84,6 +85,14 @@ def window(qtbot, settings) -> MainWindow:
     model, info, problem = load_default_model()
     assert problem is None, problem
     return _window(qtbot, settings, model, info)
+
+
+@pytest.fixture
+def first_start(qtbot, settings) -> MainWindow:
+    """The main window with the shipped model, as it first opens (the sample digit shown)."""
+    model, info, problem = load_default_model()
+    assert problem is None, problem
+    return _window(qtbot, settings, model, info, sample=START_SAMPLE)
 
 
 @pytest.fixture

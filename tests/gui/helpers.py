@@ -6,6 +6,9 @@ import numpy as np
 from convlens.engine.model_file import ModelInfo
 from convlens.engine.training import Evaluation, Progress, TrainConfig, TrainResult, build_model
 from convlens.gui.session import ImageSource
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 
 def show_image(window, image: np.ndarray | None) -> None:
@@ -28,3 +31,19 @@ def finish_a_run(window, accuracy: float = 0.9):
     info = ModelInfo("trained here", {"test_accuracy": accuracy})
     session.end_run(trained, TrainResult([report], False, 1.0), evaluation, info)
     return trained, evaluation
+
+
+def hover(widget, pos) -> None:
+    """A real mouse-move event at ``pos`` (widget coordinates), sent to ``widget`` as
+    pyqtgraph's own tests do: QTest.mouseMove goes through the platform's cursor, which the
+    offscreen platform moves only where the window has not been moved."""
+    point = QPointF(pos)
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        point,
+        widget.mapToGlobal(point),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, event)

@@ -14,6 +14,8 @@ from tests.gui.helpers import show_image
 def click(view, item, row: int, col: int) -> None:
     """A real left click on pixel (row, col) of ``item`` in ``view`` (scrolled into sight)."""
     window = view.window()
+    window.show_detail(view.parentWidget().info.index)  # its panel, below the overview
+    QApplication.processEvents()  # lay the panels out
     window.maps.ensureWidgetVisible(view)
     QApplication.processEvents()  # let the scroll area apply the move
     point = view.mapFromScene(item.mapToScene(QPointF(col + 0.5, row + 0.5)))

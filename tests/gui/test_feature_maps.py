@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.helpers import show_image
+from tests.gui.helpers import hover, show_image
 
 
 def check_panels(window):
@@ -98,14 +98,20 @@ def test_the_scales_stay_put_from_one_digit_to_the_next(window, digit):
 
 
 def view_point(grid, item, row, col):
-    """Where pixel (row, col) of ``item`` is in ``grid``'s viewport."""
+    """Where pixel (row, col) of ``item`` is in ``grid``'s viewport, its panel in sight."""
+    window = grid.window()
+    window.show_detail(grid.parentWidget().info.index)
+    QApplication.processEvents()  # lay the panels out
+    window.maps.ensureWidgetVisible(grid)
+    QApplication.processEvents()
     return grid.mapFromScene(item.mapToScene(QPointF(col + 0.5, row + 0.5)))
 
 
 def test_hover_reports_the_value_under_the_cursor(window, digit, qtbot):
     grid = window.maps.panels[0].output
+    point = view_point(grid, grid.items[5], 12, 17)
     with qtbot.waitSignal(window.maps.hovered) as hovered:
-        QTest.mouseMove(grid.viewport(), view_point(grid, grid.items[5], 12, 17))
+        hover(grid.viewport(), point)
     value = trace_image(window.session.model, digit).outputs[0][5, 12, 17]
     assert hovered.args[0] == f"Layer 0 (conv) · map 5 · row 12, column 17: {value:.4g}"
     assert window.status.currentMessage() == hovered.args[0]
@@ -142,6 +148,7 @@ def test_click_emits_map_clicked_and_double_click_enlarges(window, digit, qtbot)
 
 def test_double_clicking_a_dense_strip_enlarges_it_wrapped(window, digit, qtbot):
     strip = window.maps.panels[8].output  # dense, 128 units
+    window.show_detail(8)
     window.maps.ensureWidgetVisible(strip)  # a click reaches what is scrolled into view
     QApplication.processEvents()  # let the scroll area apply the move
     point = strip.mapFromScene(strip.item.mapToScene(QPointF(100.5, 0.5)))

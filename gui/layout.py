@@ -1,0 +1,54 @@
+"""The main window's layout, kept between runs: its size and place, the docks, the splitters,
+the pen. The first time, the window takes most of the screen it opens on."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow
+
+SCREEN_SHARE = 0.92  # of the screen's available area, the first time
+
+
+def fit_to_screen(window: QMainWindow) -> None:
+    """Most of the screen the window opens on, centred in it."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    area = screen.availableGeometry()
+    window.resize(int(area.width() * SCREEN_SHARE), int(area.height() * SCREEN_SHARE))
+    frame = window.frameGeometry()
+    frame.moveCenter(area.center())
+    window.move(frame.topLeft())
+
+
+def restore_layout(window, settings: QSettings) -> None:
+    """The layout saved last time, or the first-time one."""
+    geometry = settings.value("window/geometry")
+    if geometry is None or not window.restoreGeometry(geometry):
+        fit_to_screen(window)
+    state = settings.value("window/state")
+    if state is None or not window.restoreState(state):
+        # a quarter of the width for explanations; only once laid out does the size hold
+        QTimer.singleShot(
+            0,
+            lambda: window.resizeDocks(
+                [window.explain_dock], [window.width() // 4], Qt.Orientation.Horizontal
+            ),
+        )
+    for key, splitter in (("splitter", window.splitter), ("network", window.network_split)):
+        saved = settings.value(f"window/{key}")
+        if saved is None or not splitter.restoreState(saved):
+            if key == "splitter":
+                splitter.setSizes([300, window.width() - 300])
+            else:
+                splitter.setSizes([window.height() // 2] * 2)
+    brush = settings.value("canvas/brush", window.canvas.brush_size, type=int)
+    window.inputs.brush_slider.setValue(brush)
+
+
+def save_layout(window, settings: QSettings) -> None:
+    settings.setValue("window/geometry", window.saveGeometry())
+    settings.setValue("window/state", window.saveState())
+    settings.setValue("window/splitter", window.splitter.saveState())
+    settings.setValue("window/network", window.network_split.saveState())
+    settings.setValue("canvas/brush", window.canvas.brush_size)
+    settings.sync()

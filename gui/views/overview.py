@@ -1,0 +1,291 @@
+"""The whole network at a glance: every layer's output for the current input, left to right,
+from the input image to the softmax, with faint lines for which maps feed which.
+
+One ViewBox holds every map as a ``MapImage`` (built once per architecture, refreshed in place),
+so the whole network repaints as one scene. Maps stack in columns no taller than
+``COLUMN_HEIGHT`` (more maps: more sub-columns); a vector is a vertical strip. Each layer has
+its own symmetric colour scale (0 is white, as in every view), kept steady between strokes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from convlens.engine import spec
+from convlens.engine.network import Trace
+from convlens.gui.views.map_grid import number_label
+from convlens.gui.views.map_image import INK_TABLE, TABLE, MapImage, colorize, steady_levels
+from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
+
+COLUMN_HEIGHT = 260.0  # scene units; a 28x28 map is 28 units
+MAP_GAP = 2.0
+COLUMN_GAP = 24.0
+STRIP = 6.0  # width of a long vector's strip
+CELL = 12.0  # side of one value of a short vector (the logits, the probabilities)
+SHORT = 32  # vectors this short get a cell per value
+MAX_LINES = 1200  # connection lines between two layers, at most
+LINKS_INK = 1500  # the lines between two layers share this much opacity (255 = one opaque)
+SELECTED = QColor(255, 236, 150)
+
+
+def short_name(info: spec.LayerInfo | None) -> str:
+    """A column's heading: 'conv 16×5²', 'relu', 'max pool', 'dense 128'."""
+    if info is None:
+        return "input"
+    layer = info.layer
+    if isinstance(layer, spec.Conv):
+        stride = f"/{layer.stride}" if layer.stride > 1 else ""
+        return f"conv {layer.filters}×{layer.size}²{stride}"
+    if isinstance(layer, spec.Activation):
+        return layer.function.replace("leaky_relu", "leaky")
+    if isinstance(layer, spec.Pool):
+        return f"{layer.op} pool"
+    if isinstance(layer, spec.Dense):
+        return f"dense {layer.units}"
+    return layer.kind
+
+
+@dataclass
+class Column:
+    """One layer's output (``layer`` -1: the input image; len(layers): the softmax)."""
+
+    layer: int
+    shape: tuple[int, ...]
+    x: float = 0.0
+    width: float = 0.0
+    origins: list[tuple[float, float]] = field(default_factory=list)  # each map's top left
+    items: list[MapImage] = field(default_factory=list)
+    cell: tuple[float, float] = (1.0, 1.0)  # a vector value's (width, height) in scene units
+    fitted: tuple[float, float] | None = None  # the colour scale last fitted
+
+    @property
+    def is_maps(self) -> bool:
+        return len(self.shape) == 3
+
+    def anchor(self, index: int, right: bool) -> QPointF:
+        """Where a connection line meets map (or vector element) ``index``."""
+        if self.is_maps:
+            x, y = self.origins[index]
+            _, h, w = self.shape
+            return QPointF(x + (w if right else 0.0), y + h / 2)
+        x, y = self.origins[0]
+        return QPointF(x + (self.width if right else 0.0), y + (index + 0.5) * self.cell[1])
+
+    def cell_at(self, point: QPointF) -> tuple[int, int, int] | None:
+        if self.is_maps:
+            _, h, w = self.shape
+            for index, (x, y) in enumerate(self.origins):
+                if x <= point.x() < x + w and y <= point.y() < y + h:
+                    return index, int(point.y() - y), int(point.x() - x)
+            return None
+        x, y = self.origins[0]
+        unit = math.floor((point.y() - y) / self.cell[1])
+        if x <= point.x() < x + self.width and 0 <= unit < self.shape[0]:
+            return 0, unit, 0  # a vector is shown as one value per row
+        return None
+
+
+def _layout(shape: tuple[int, ...], x: float) -> Column:
+    """Place a layer's maps in sub-columns (or its vector as a strip) starting at ``x``."""
+    column = Column(-2, shape, x)
+    if len(shape) == 3:
+        count, h, w = shape
+        per_column = max(1, int((COLUMN_HEIGHT + MAP_GAP) // (h + MAP_GAP)))
+        columns = math.ceil(count / per_column)
+        rows = math.ceil(count / columns)
+        top = (COLUMN_HEIGHT - (rows * (h + MAP_GAP) - MAP_GAP)) / 2
+        for i in range(count):
+            c, r = divmod(i, rows)
+            column.origins.append((x + c * (w + MAP_GAP), top + r * (h + MAP_GAP)))
+        column.width = columns * (w + MAP_GAP) - MAP_GAP
+        return column
+    n = shape[0]
+    width, height = (CELL, CELL) if n <= SHORT else (STRIP, min(COLUMN_HEIGHT, n) / n)
+    column.cell, column.width = (width, height), width
+    column.origins.append((x, (COLUMN_HEIGHT - n * height) / 2))
+    return column
+
+
+class NetworkOverview(pg.GraphicsLayoutWidget):
+    """``set_layers(infos)`` builds the columns; ``set_trace(image, trace)`` shows values.
+
+    ``clicked(layer, channel, row, col)`` (vectors: 0, 0, unit; the softmax: len(layers)) and
+    ``hovered(text)`` report the value under the cursor; ``layer_clicked(layer)`` asks for
+    that layer's detail (-1: the input).
+    """
+
+    clicked = Signal(int, int, int, int)
+    layer_clicked = Signal(int)
+    hovered = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.setAntialiasing(False)
+        self.ci.layout.setContentsMargins(4, 4, 4, 4)
+        self.view = self.addViewBox(invertY=True, lockAspect=True, enableMenu=False)
+        self.view.setMouseEnabled(x=False, y=False)
+        self.columns: list[Column] = []
+        self.infos: list[spec.LayerInfo] = []
+        self._selection: QGraphicsRectItem | None = None
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    # --- building --------------------------------------------------------------------------
+    def set_layers(self, infos: list[spec.LayerInfo]) -> None:
+        """One column per layer, plus the input and the softmax (rebuilt only for new layers)."""
+        if spec.same_architecture(infos, self.infos) and self.columns:
+            return
+        self.view.clear()
+        self.infos, self.columns, self._selection = list(infos), [], None
+        shapes = [(1, 28, 28), *(info.out_shape for info in infos), (infos[-1].out_shape[0],)]
+        x = 0.0
+        for number, shape in enumerate(shapes):
+            column = _layout(shape, x)
+            column.layer = number - 1
+            self._add_items(column)
+            self.columns.append(column)
+            x += column.width + COLUMN_GAP
+        for before, after in zip(self.columns, self.columns[1:], strict=False):
+            self._link(before, after)
+        # room above for the headings, right of the last column for its digits
+        self.view.setRange(QRectF(-4, -28, x - COLUMN_GAP + 26, COLUMN_HEIGHT + 36), padding=0)
+
+    def _add_items(self, column: Column) -> None:
+        info = self.infos[column.layer] if 0 <= column.layer < len(self.infos) else None
+        name = "softmax" if column.layer == len(self.infos) else short_name(info)
+        stagger = 8 * ((column.layer + 1) % 3)  # narrow columns: headings on three rows
+        heading = number_label(0, column.x + column.width / 2, -26 + stagger)
+        heading.setText(name)
+        heading.setTransform(QTransform.fromTranslate(-heading.boundingRect().width() / 2, 0))
+        self.view.addItem(heading)
+        for x, y in column.origins:
+            item = MapImage()
+            item.setPos(x, y)
+            if not column.is_maps:  # one value per row, stretched to the strip's cells
+                item.setTransform(QTransform.fromScale(column.width, column.cell[1]))
+            self.view.addItem(item)
+            column.items.append(item)
+        if not column.is_maps and column.shape[0] <= SHORT:  # digits beside the logits
+            x, y = column.origins[0]
+            for unit in range(column.shape[0]):
+                label = number_label(unit, x + column.width + 6, y + unit * CELL)
+                self.view.addItem(label)
+
+    def _link(self, before: Column, after: Column) -> None:
+        """Faint lines from the maps a layer reads to the maps it makes."""
+        info = self.infos[after.layer] if after.layer < len(self.infos) else None
+        layer = info.layer if info is not None else None
+        n_in = before.shape[0] if before.is_maps else min(before.shape[0], 8)
+        n_out = after.shape[0] if after.is_maps else min(after.shape[0], 8)
+        if isinstance(layer, spec.Flatten):
+            per_map = math.prod(before.shape[1:])
+            pairs = [(c, c * per_map + per_map // 2) for c in range(before.shape[0])]
+        elif before.is_maps and after.is_maps and not isinstance(layer, spec.Conv):
+            pairs = [(c, c) for c in range(n_in)]  # per map: pooling, activation, ...
+        else:  # every input feeds every output: a conv, a dense layer, the softmax
+            step_in = 1 if before.is_maps else before.shape[0] / n_in
+            step_out = 1 if after.is_maps else after.shape[0] / n_out
+            pairs = [
+                (int(i * step_in), int(o * step_out)) for i in range(n_in) for o in range(n_out)
+            ]
+            pairs = pairs[:: max(1, len(pairs) // MAX_LINES)]
+        path = QPainterPath()
+        for i, o in pairs:
+            path.moveTo(before.anchor(i, right=True))
+            path.lineTo(after.anchor(o, right=False))
+        links = QGraphicsPathItem(path)
+        alpha = int(min(90, max(6, LINKS_INK / len(pairs))))  # many lines: each fainter
+        links.setPen(QPen(QColor(120, 120, 120, alpha), 0))  # 0: a cosmetic hairline
+        links.setZValue(-5)
+        self.view.addItem(links)
+
+    # --- values ----------------------------------------------------------------------------
+    def set_trace(self, image: np.ndarray | None, trace: Trace | None) -> None:
+        """The input image (28, 28) and every layer's output; None: a blank input."""
+        if not self.columns:
+            return
+        ink = np.zeros((28, 28), np.float32) if image is None else image
+        self.columns[0].items[0].show(ink, (0.0, 1.0), colorize(ink, (0.0, 1.0), INK_TABLE))
+        for column in self.columns[1:]:
+            if trace is None:
+                values = np.zeros(column.shape, np.float32)
+            elif column.layer < len(trace.outputs):
+                values = trace.outputs[column.layer]
+            else:
+                values = trace.probabilities
+            self._show(column, values)
+
+    def _show(self, column: Column, values: np.ndarray) -> None:
+        if column.layer == len(self.infos):
+            levels = (-1.0, 1.0)  # probabilities: one fixed scale
+        else:
+            levels = steady_levels(values, column.fitted)
+            if values.any():
+                column.fitted = levels
+        maps = values if column.is_maps else values.reshape(1, -1, 1)
+        pixels = colorize(maps, levels, TABLE)
+        for item, map_values, colors in zip(column.items, maps, pixels, strict=True):
+            item.show(map_values, levels, colors)
+
+    # --- selection, hover, click -----------------------------------------------------------
+    def select(self, layer: int | None) -> None:
+        """Mark the column of ``layer`` as the one whose detail is shown (None: no mark)."""
+        if self._selection is not None:
+            self.view.removeItem(self._selection)
+            self._selection = None
+        column = next((c for c in self.columns if c.layer == layer), None)
+        if column is not None:
+            rect = QRectF(column.x - 6, -28, column.width + 12, COLUMN_HEIGHT + 34)
+            self._selection = QGraphicsRectItem(rect)
+            self._selection.setBrush(QBrush(SELECTED))
+            self._selection.setPen(QPen(QColor(0, 0, 0, 0)))
+            self._selection.setZValue(-10)
+            self.view.addItem(self._selection)
+
+    def column_at(self, point: QPointF) -> Column | None:
+        for column in self.columns:
+            if column.x - COLUMN_GAP / 2 <= point.x() < column.x + column.width + COLUMN_GAP / 2:
+                return column
+        return None
+
+    def _hit(self, scene_pos) -> tuple[Column, tuple[int, int, int] | None] | None:
+        if not self.view.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.view.mapSceneToView(scene_pos)
+        column = self.column_at(point)
+        return None if column is None else (column, column.cell_at(point))
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        hit = self._hit(scene_pos)
+        if hit is None or hit[1] is None:
+            return
+        column, (index, row, col) = hit
+        image = column.items[index].image
+        value = float(image[row, col]) if image is not None else 0.0
+        if column.layer < 0:
+            where = f"Input · row {row}, column {col}"
+        elif column.layer == len(self.infos):
+            where = f"Softmax · digit {row}"
+        else:
+            where = f"Layer {column.layer} ({self.infos[column.layer].layer.kind})"
+            where += (
+                f" · map {index} · row {row}, column {col}" if column.is_maps else f" · unit {row}"
+            )
+        self.hovered.emit(f"{where}: {value:.4g}")
+
+    def _on_mouse_clicked(self, event) -> None:
+        hit = self._hit(event.scenePos())
+        if hit is None:
+            return
+        event.accept()
+        column, cell = hit
+        self.layer_clicked.emit(column.layer)
+        if cell is not None and column.layer >= 0:
+            index, row, col = cell if column.is_maps else (0, 0, cell[1])  # a strip: the unit
+            self.clicked.emit(column.layer, index, row, col)

@@ -1,0 +1,90 @@
+"""The whole network at a glance: every layer from the input to the softmax, filled from the
+first start, a click on any value explains exactly it, and the left column fits a laptop."""
+
+import numpy as np
+import pytest
+from convlens.engine import explain as ex
+from convlens.gui.views.overview import NetworkOverview
+from PySide6.QtCore import QPointF, QRect, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+
+
+def click_cell(overview: NetworkOverview, layer: int, index: int, row: int, col: int) -> None:
+    """A real mouse click on the centre of one value of the overview."""
+    column = next(c for c in overview.columns if c.layer == layer)
+    x, y = column.origins[index]
+    if column.is_maps:
+        point = QPointF(x + col + 0.5, y + row + 0.5)
+    else:
+        point = QPointF(x + column.width / 2, y + (col + 0.5) * column.cell[1])
+    scene = overview.view.mapViewToScene(point)
+    QTest.mouseClick(
+        overview.viewport(), Qt.MouseButton.LeftButton, pos=overview.mapFromScene(scene)
+    )
+
+
+def test_first_start_shows_the_sample_digit_in_every_layer(first_start):
+    window = first_start
+    session = window.session
+    assert session.source.kind == "sample" and session.trace is not None
+    assert window.prediction.digit == session.trace.digit == session.source.label
+    overview = window.overview
+    assert len(overview.columns) == len(session.model.infos) + 2  # the input, the softmax
+    assert overview.columns[0].items[0].image.any()
+    for column in overview.columns[1:]:
+        values = np.stack([item.image for item in column.items])
+        assert values.any(), f"column {column.layer} is empty"
+    np.testing.assert_array_equal(
+        overview.columns[-1].items[0].image[:, 0], session.trace.probabilities
+    )
+    assert window.canvas.ink().any()  # the sample is on the canvas, to draw over
+
+
+@pytest.mark.parametrize("layer, index, row, col", [(0, 5, 9, 17), (3, 40, 6, 2), (8, 0, 0, 77)])
+def test_a_click_in_the_overview_explains_exactly_that_value(window, digit, layer, index, row, col):
+    window.resize(1600, 900)
+    click_cell(window.overview, layer, index, row, col)
+    window.flush()
+    e = window.session.explanation
+    if isinstance(e, ex.DenseExplanation):
+        assert (e.layer_index, e.unit) == (layer, col)
+    else:
+        assert (e.layer_index, e.channel, e.row, e.col) == (layer, index, row, col)
+    assert layer in window.maps.shown  # the layer's detail opened below the overview
+    assert window.explain_view.explanation is e
+
+
+def test_a_click_on_the_softmax_column_explains_the_softmax(window, digit):
+    click_cell(window.overview, len(window.session.model.infos), 0, 0, 3)
+    assert isinstance(window.session.explanation, ex.SoftmaxExplanation)
+
+
+def _rect(widget: QWidget, window) -> QRect:
+    return QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+
+
+def test_nothing_of_the_left_column_overlaps_on_a_laptop_screen(window, qtbot):
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: window.width() <= 1366)
+    inputs = window.inputs
+    parts = [
+        inputs.canvas,
+        inputs.brush_slider,
+        inputs.clear_button,
+        inputs.next_button,
+        inputs.input_view,
+        inputs.prediction.digit_label,
+        inputs.prediction.plot,
+    ]
+    rects = [_rect(part, window) for part in parts]
+    column = _rect(inputs, window)
+    for part, rect in zip(parts, rects, strict=True):
+        assert part.isVisible() and column.contains(rect), type(part).__name__
+        assert rect.height() >= part.minimumSizeHint().height() or rect.height() > 20
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            assert not a.intersects(b), (a, b)
+    assert window.statusBar().isVisible() and window.rect().contains(
+        _rect(window.statusBar(), window)
+    )
