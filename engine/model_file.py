@@ -136,7 +136,7 @@ def _info(metadata: dict[str, str], path: Path) -> ModelInfo:
     if len(title) > MAX_NAME_CHARS:
         raise ModelFileError(f"{name}: its name is longer than {MAX_NAME_CHARS} characters")
     try:
-        facts = check_facts(bounded_json.loads(metadata.get("facts", "{}"), max_depth=2))
+        facts = check_facts(bounded_json.loads(metadata.get("facts", "{}"), max_depth=8))
         history = None
         if "history" in metadata:
             history = bounded_json.loads(metadata["history"], max_chars=MAX_HISTORY_CHARS)
