@@ -261,13 +261,18 @@ def download_mnist(
     should_stop: Callable[[], bool] | None = None,
     timeout: float = 30.0,
 ) -> Path:
-    """Download the MNIST files that `dest` lacks and return the folder.
+    """Download the MNIST files that `dest` lacks, or holds damaged, and return the folder.
 
-    Each file is tried on every mirror in turn, checked against `sha256` (of the decompressed
-    content) and written atomically as `name.gz`. `progress(done_bytes, total_bytes, filename)`
-    is called per chunk, per file; total_bytes is 0 when the server does not say.
-    `should_stop()` is polled per chunk; True raises DownloadCancelled. No partial file is
-    ever left behind. Raises DatasetError when a file cannot be had from any mirror.
+    Files already there are checked first (SHA-256 when `sha256` knows them, else structure
+    and count); a damaged one is downloaded again. Each file is tried on every mirror in
+    turn, at most its known size plus a margin (engine.download caps the body, a 2 GB
+    Content-Length is refused), unpacked with a cap, checked, and written atomically as
+    `name.gz`. `progress(done_bytes, total_bytes, filename)` is called per chunk, per file;
+    total_bytes is 0 when the server does not say. `should_stop()` is polled at least every
+    download.POLL_SECONDS (0.2 s) while waiting on a server, even one that drips; True
+    raises DownloadCancelled. `timeout` bounds connecting and each stretch without 16 KiB
+    of progress. No partial file is ever left behind. Raises DatasetError when a file
+    cannot be had from any mirror.
     """
     folder = resolve_data_dir(dest)
     try:
