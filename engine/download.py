@@ -108,24 +108,19 @@ def _polled(connection_class):
     return Polled
 
 
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, watchdog: _Watchdog):
-        super().__init__()
-        self._connection = _polled(http.client.HTTPConnection)
-        self._watchdog = watchdog
+def _opener(watchdog: _Watchdog) -> urllib.request.OpenerDirector:
+    """urllib's opener, its HTTP and HTTPS connections polled (file:// URLs as usual)."""
+    plain, secure = _polled(http.client.HTTPConnection), _polled(http.client.HTTPSConnection)
 
-    def http_open(self, req):
-        return self.do_open(self._connection, req, watchdog=self._watchdog)
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(plain, req, watchdog=watchdog)
 
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(secure, req, watchdog=watchdog)
 
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, watchdog: _Watchdog):
-        super().__init__()
-        self._connection = _polled(http.client.HTTPSConnection)
-        self._watchdog = watchdog
-
-    def https_open(self, req):
-        return self.do_open(self._connection, req, watchdog=self._watchdog)
+    return urllib.request.build_opener(HTTPHandler, HTTPSHandler)
 
 
 def fetch(
@@ -145,8 +140,7 @@ def fetch(
     http.client.HTTPException) pass through.
     """
     watchdog = _Watchdog(check, timeout)
-    opener = urllib.request.build_opener(_HTTPHandler(watchdog), _HTTPSHandler(watchdog))
-    with opener.open(url, timeout=timeout) as response:
+    with _opener(watchdog).open(url, timeout=timeout) as response:
         try:
             total = int(response.headers.get("Content-Length") or 0)
         except ValueError:

@@ -2,7 +2,6 @@
 before any training, and a trained model never lost."""
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from convlens.engine.spec import Activation, Architecture, Conv, Dense, Flatten
 from convlens.engine.training import build_model
 from PIL import Image
 
-from tests.engine.limited import run_main_limited
+from tests.engine.hostile import SPECIAL_FILES, run_main_limited, special_file
 from tests.engine.test_cli import run
 
 
@@ -125,23 +124,14 @@ def test_an_arch_bomb_fails_fast_under_a_memory_limit(layer, part, tmp_path):
     clear_error(result, part)
 
 
-@pytest.mark.parametrize("special", ["dev_zero", "link_to_dev_zero", "folder"])
+@pytest.mark.parametrize("special", [kind for kind in SPECIAL_FILES if kind != "fifo"])
 def test_special_files_as_model(special, tmp_path, main):
-    path = tmp_path / "model.safetensors"
-    if special == "folder":
-        path.mkdir()
-    elif special == "dev_zero":
-        path = Path("/dev/zero")
-    else:
-        path.symlink_to("/dev/zero")
-    clear_error(
-        run("predict", "x.png", "--model", path, check=False), f"cannot read {path}: it is a"
-    )
+    path = special_file(special, tmp_path / "model.safetensors")
+    clear_error(main("predict", "x.png", "--model", path), f"cannot read {path}: it is a")
 
 
 def test_a_fifo_as_model_does_not_hang(tmp_path):
-    fifo = tmp_path / "model.safetensors"
-    os.mkfifo(fifo)
+    fifo = special_file("fifo", tmp_path / "model.safetensors")
     clear_error(run("eval", "--model", fifo, check=False), "it is a device or a pipe")
 
 

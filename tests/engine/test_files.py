@@ -7,6 +7,8 @@ import time
 import pytest
 from convlens.engine.files import STALE_SECONDS, atomic_write, read_limited
 
+from tests.engine.hostile import SPECIAL_FILES, special_file
+
 
 def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
@@ -87,17 +89,9 @@ def test_read_limited_reads_up_to_the_limit(tmp_path):
         read_limited(path, 99)
 
 
-@pytest.mark.parametrize("special", ["fifo", "dev_zero", "link_to_dev_zero", "folder"])
+@pytest.mark.parametrize("special", SPECIAL_FILES)
 def test_read_limited_refuses_special_files(special, tmp_path):
-    path = tmp_path / "x"
-    if special == "fifo":
-        os.mkfifo(path)
-    elif special == "folder":
-        path.mkdir()
-    elif special == "dev_zero":
-        path = "/dev/zero"
-    else:
-        path.symlink_to("/dev/zero")
+    path = special_file(special, tmp_path / "x")
     with pytest.raises(OSError) as caught:
         read_limited(path, 10)
     assert caught.value.strerror.startswith("it is a")

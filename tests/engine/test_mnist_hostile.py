@@ -3,6 +3,7 @@ Cancel that works on a server that drips, and files checked for what they must h
 
 import gzip
 import hashlib
+import json
 import threading
 import time
 import zlib
@@ -12,7 +13,6 @@ import numpy as np
 import pytest
 from convlens.engine import download, idx, mnist
 from convlens.engine.mnist import (
-    FILE_NAMES,
     SIZES,
     TEST_IMAGES,
     TEST_LABELS,
@@ -24,7 +24,7 @@ from convlens.engine.mnist import (
     load_mnist,
 )
 
-from tests.engine.limited import run_limited
+from tests.engine.hostile import error_of, special_file
 from tests.engine.test_mnist import MNIST_DIR, Server, idx_bytes, needs_mnist, tiny_set, write_set
 
 
@@ -123,35 +123,27 @@ def test_a_gzip_bomb_download_fails_fast_under_a_memory_limit(hostile, tmp_path)
     """64 MB of zeros in 64 KB: unpacking stops past the 47 MB of the largest MNIST file."""
     server, sums, url, _ = hostile
     server.files[f"/mnist/{TRAIN_IMAGES}.gz"] = zeros_gzip(64 * 2**20)
-    result = run_limited(
-        "import sys, json\n"
-        "from convlens.engine.mnist import DatasetError, download_mnist\n"
-        "try:\n"
-        "    download_mnist(sys.argv[1], base_urls=[sys.argv[2]], sha256=json.loads(sys.argv[3]))\n"
-        "except DatasetError as error:\n"
-        "    print(error)\n",
-        str(tmp_path / "data"),
+    message = error_of(
+        "import json\nfrom convlens.engine.mnist import DatasetError, download_mnist",
+        "download_mnist(sys.argv[1], base_urls=[sys.argv[2]], sha256=json.loads(sys.argv[3]))",
+        "DatasetError",
+        tmp_path / "data",
         url,
-        __import__("json").dumps(sums),
+        json.dumps(sums),
     )
-    assert result.returncode == 0, result.stderr
-    assert "it unpacks to more than 47,040,016 bytes" in result.stdout
+    assert "it unpacks to more than 47,040,016 bytes" in message
 
 
 def test_a_gzip_bomb_in_the_folder_fails_fast_under_a_memory_limit(tmp_path):
     write_set(tmp_path, tiny_set())
     (tmp_path / f"{TRAIN_IMAGES}.gz").write_bytes(zeros_gzip(64 * 2**20))
-    result = run_limited(
-        "import sys\n"
-        "from convlens.engine.mnist import DatasetError, load_mnist\n"
-        "try:\n"
-        "    load_mnist(sys.argv[1])\n"
-        "except DatasetError as error:\n"
-        "    print(error)\n",
-        str(tmp_path),
+    message = error_of(
+        "from convlens.engine.mnist import DatasetError, load_mnist",
+        "load_mnist(sys.argv[1])",
+        "DatasetError",
+        tmp_path,
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (
+    assert message == (
         f"{TRAIN_IMAGES}.gz is not an MNIST file: it unpacks to more than 47,040,016 bytes"
     )
 
@@ -299,9 +291,7 @@ def test_a_data_path_that_is_a_file(tmp_path):
 def test_a_fifo_in_the_folder_is_missing_not_a_hang(tmp_path):
     write_set(tmp_path, tiny_set())
     (tmp_path / f"{TEST_LABELS}.gz").unlink()
-    import os
-
-    os.mkfifo(tmp_path / f"{TEST_LABELS}.gz")
+    special_file("fifo", tmp_path / f"{TEST_LABELS}.gz")
     with pytest.raises(DatasetError, match=f"{TEST_LABELS}.gz is missing"):
         load_mnist(tmp_path, counts=None)
     with pytest.raises(DatasetError, match="it is a device or a pipe"):
@@ -317,4 +307,4 @@ def test_fetch_alone_respects_its_cap(hostile):
 
 
 def test_all_names_have_sizes():
-    assert set(SIZES) == set(FILE_NAMES)
+    assert set(SIZES) == set(mnist.FILE_NAMES)

@@ -13,7 +13,9 @@ from convlens.engine.spec import Architecture, Conv, Dense, Flatten
 from convlens.engine.training import build_model
 from safetensors.torch import save, save_file
 
-from tests.engine.limited import run_limited
+from tests.engine.hostile import SPECIAL_FILES, error_of, special_file
+
+LOAD_IMPORTS = "from convlens.engine.model_file import ModelFileError, load_model"
 
 
 def metadata_for(architecture: Architecture, **extra) -> dict[str, str]:
@@ -53,18 +55,9 @@ def test_a_352_byte_bomb_fails_fast_under_a_memory_limit(tmp_path):
     bomb = Architecture([Conv(10_000, 3), Flatten(), Dense(10)])
     save_file({"w": torch.zeros(1)}, path, metadata=metadata_for(bomb))
     assert path.stat().st_size < 400
-    result = run_limited(
-        "import sys\n"
-        "from convlens.engine.model_file import ModelFileError, load_model\n"
-        "try:\n"
-        "    load_model(sys.argv[1])\n"
-        "except ModelFileError as error:\n"
-        "    print(error)\n",
-        str(path),
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("bomb.safetensors holds an unusable architecture: layer 0:")
-    assert "6,760,000 values per image" in result.stdout
+    message = error_of(LOAD_IMPORTS, "load_model(sys.argv[1])", "ModelFileError", path)
+    assert message.startswith("bomb.safetensors holds an unusable architecture: layer 0:")
+    assert "6,760,000 values per image" in message
 
 
 def test_a_huge_padding_with_matching_tiny_tensors_is_refused(tmp_path):
@@ -237,33 +230,15 @@ def test_a_table_entry_that_lies_about_its_data(tmp_path):
     expect(path, "not a readable safetensors file")
 
 
-@pytest.mark.parametrize("special", ["dev_zero", "link_to_dev_zero", "folder"])
+@pytest.mark.parametrize("special", [kind for kind in SPECIAL_FILES if kind != "fifo"])
 def test_special_files_are_refused(special, tmp_path):
-    path = tmp_path / "model.safetensors"
-    if special == "folder":
-        path.mkdir()
-    elif special == "dev_zero":
-        path = "/dev/zero"
-    else:
-        path.symlink_to("/dev/zero")
+    path = special_file(special, tmp_path / "model.safetensors")
     with pytest.raises(ModelFileError, match=f"cannot read {path}: it is a"):
         load_model(path)
 
 
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     """In a child with a time limit: a regression would hang here forever otherwise."""
-    fifo = tmp_path / "model.safetensors"
-    os.mkfifo(fifo)
-    result = run_limited(
-        "import sys\n"
-        "from convlens.engine.model_file import ModelFileError, load_model\n"
-        "try:\n"
-        "    load_model(sys.argv[1])\n"
-        "except ModelFileError as error:\n"
-        "    print(error)\n",
-        str(fifo),
-        timeout=60,
-    )
-    assert (
-        result.stdout.strip() == f"cannot read {fifo}: it is a device or a pipe, not a regular file"
-    )
+    fifo = special_file("fifo", tmp_path / "model.safetensors")
+    message = error_of(LOAD_IMPORTS, "load_model(sys.argv[1])", "ModelFileError", fifo)
+    assert message == f"cannot read {fifo}: it is a device or a pipe, not a regular file"
