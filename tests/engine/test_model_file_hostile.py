@@ -242,3 +242,17 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     fifo = special_file("fifo", tmp_path / "model.safetensors")
     message = error_of(LOAD_IMPORTS, "load_model(sys.argv[1])", "ModelFileError", fifo)
     assert message == f"cannot read {fifo}: it is a device or a pipe, not a regular file"
+
+
+def test_batch_norm_counters_stay_int64_and_load(tmp_path):
+    """The one integer tensor a model of ours holds: batch norm's step count (I64)."""
+    path = tmp_path / "fast.safetensors"
+    model = build_model(presets.fast(), seed=0)
+    model.train()
+    model(torch.rand(8, 1, 28, 28))  # moves the running statistics and the counters
+    save_model(path, model)
+    loaded, _ = load_model(path)
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+    counter = loaded.state_dict()["layers.1.num_batches_tracked"]
+    assert counter.dtype == torch.int64 and counter.item() == 1
