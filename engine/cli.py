@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--l2", type=float, default=0.0, help="L2 lambda: lambda * sum w^2")
     train.add_argument("--dropout", type=float, help="rate of every dropout layer")
     train.add_argument("--augment", action="store_true", help="random warps and stroke widths")
-    train.add_argument("--limit", type=int, help="train on the first N images only")
+    train.add_argument("--limit", type=_positive, help="train on the first N images only")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="model.safetensors", help="where to save the model")
@@ -57,16 +59,73 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
 def _architecture(arg: str | None) -> Architecture:
     if arg is None:
         return PRESETS["default"]()
     if arg in PRESETS:
         return PRESETS[arg]()
+    return Architecture.from_file(arg)
+
+
+def _check_out(out: str) -> None:
+    """Fail now, not after the training, when ``out`` cannot be saved to."""
+    path = Path(out)
+    if path.is_dir():
+        raise ModelFileError(
+            f"--out {out} is a folder: give a file name, such as {path / 'model.safetensors'}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise ModelFileError(f"--out {out}: the folder {folder} does not exist")
     try:
-        text = Path(arg).read_text()
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as error:
-        raise ArchitectureError(None, f"cannot read {arg}: {error.strerror}") from error
-    return Architecture.from_json(text)
+        raise ModelFileError(
+            f"--out {out}: cannot write in {folder} ({error.strerror or error})"
+        ) from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ModelFileError(f"--out {out} exists and may not be written")
+
+
+def _save_or_keep(out: str, model, info: ModelInfo) -> int:
+    """Save to ``out``; if that fails after all, save where it can and say where: a trained
+    model is never lost. Returns the exit status."""
+    try:
+        save_model(out, model, info)
+        print(f"saved {out}")
+        return 0
+    except OSError as error:
+        reason = error.strerror or error
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    name = f"convlens-{info.name}-{stamp}.safetensors"
+    for folder in (mnist.default_data_dir().parent / "unsaved", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            save_model(folder / name, model, info)
+        except OSError:
+            continue
+        print(
+            f"error: cannot save {out} ({reason}); the model is kept at {folder / name}",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"error: cannot save {out} ({reason}), nor anywhere else: the model is lost",
+        file=sys.stderr,
+    )
+    return 1
 
 
 class ProgressBar:
@@ -111,8 +170,10 @@ def _train(args) -> int:
         )
         if args.schedule:
             config.schedule = args.schedule
+    architecture.validate()
+    _check_out(args.out)
     device = pick_device(config.device)
-    data = mnist.load_mnist(mnist.resolve_data_dir(args.data))
+    data = mnist.load_mnist(mnist.resolve_data_dir(args.data))  # checks both splits' counts
     model = training.build_model(architecture, config.seed)
     print(
         f"training {architecture.name} ({architecture.analyse().params:,} parameters) "
@@ -136,10 +197,8 @@ def _train(args) -> int:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "recipe": {k: v for k, v in vars(config).items()},
     }
-    save_model(args.out, model.cpu(), ModelInfo(architecture.name, facts))
     print(f"trained in {result.seconds:.1f} s: test accuracy {evaluation.accuracy:.2%}")
-    print(f"saved {args.out}")
-    return 0
+    return _save_or_keep(args.out, model.cpu(), ModelInfo(architecture.name, facts))
 
 
 def _eval(args) -> int:
@@ -173,15 +232,19 @@ def _predict(args) -> int:
     failed = 0
     for file in args.files:
         try:
-            digit_image = images.load_digit(file)
+            probs = predict(model, torch.from_numpy(images.load_digit(file))[None])[0]
         except images.ImageError as error:
+            problem = str(error)
+        else:  # weights that overflow on this image give NaN: never print it (nor as JSON)
+            finite = torch.isfinite(probs).all()
+            problem = None if finite else f"{file}: the model gives NaN probabilities for it"
+        if problem is not None:
             failed += 1
             if args.json:
-                print(json.dumps({"file": file, "error": str(error)}))
+                print(json.dumps({"file": file, "error": problem}))
             else:
-                print(f"{file}: error: {error}", file=sys.stderr)
+                print(f"{file}: error: {problem}", file=sys.stderr)
             continue
-        probs = predict(model, torch.from_numpy(digit_image)[None])[0]
         digit = int(probs.argmax())
         if args.json:
             print(json.dumps({"file": file, "digit": digit, "probs": probs.tolist()}))

@@ -6,20 +6,26 @@ Nothing here imports Qt: the GUI runs `download_mnist` in a worker thread and pa
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import http.client
 import os
 import sys
 import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from convlens.engine import download
 from convlens.engine.files import atomic_write
+from convlens.engine.idx import (  # noqa: F401  (read_idx and DatasetError are used from here)
+    DatasetError,
+    content,
+    gunzip,
+    parse_idx,
+    read_idx,
+)
 
 DATA_ENV_VAR = "CONVLENS_DATA"
 TRAIN_IMAGES = "train-images-idx3-ubyte"
@@ -40,12 +46,15 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
+# Sizes of the unpacked files, and images per split: swapped or cut files are told by them.
+SIZES = {
+    TRAIN_IMAGES: 47_040_016,
+    TRAIN_LABELS: 60_008,
+    TEST_IMAGES: 7_840_016,
+    TEST_LABELS: 10_008,
+}
+COUNTS = (60_000, 10_000)  # training and test images
 _HOW_TO_GET = "download MNIST, or choose a folder that holds the four MNIST files"
-_UINT8 = 0x08
-
-
-class DatasetError(Exception):
-    """A problem with the MNIST files, worded for the end user; it names the file."""
 
 
 class DownloadCancelled(DatasetError):
@@ -66,102 +75,79 @@ class Mnist:
     test_labels: np.ndarray
 
 
-def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
-    """Read a uint8 IDX file, gzip-compressed or raw (told apart by content, not by name).
+def _present(folder: Path, name: str) -> list[Path]:
+    """The raw file and the .gz one, those that are there (the raw one first: faster)."""
+    return [path for path in (folder / name, folder / f"{name}.gz") if path.is_file()]
 
-    `ndim`, when given, is the number of dimensions the file must have.
-    Raises DatasetError, naming the file, for anything that is not a valid IDX file.
-    """
-    path = Path(path)
-    name = path.name
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DatasetError(f"{name} is missing from {path.parent}") from None
-    except OSError as e:
-        raise DatasetError(f"cannot read {name}: {e.strerror or e}") from e
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as e:
-            raise DatasetError(f"{name} is a damaged gzip file ({e})") from e
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise DatasetError(f"{name} is not an MNIST (IDX) file")
-    if data[2] != _UINT8:
-        raise DatasetError(f"{name} holds data of type 0x{data[2]:02x}; MNIST files hold bytes")
-    dims_count = data[3]
-    if dims_count == 0 or (ndim is not None and dims_count != ndim):
-        expected = f", expected {ndim}" if ndim is not None else ""
-        raise DatasetError(f"{name} has {dims_count} dimensions{expected}")
-    header = 4 + 4 * dims_count
-    if len(data) < header:
-        raise DatasetError(f"{name} is truncated: its header is incomplete")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims_count))
-    expected_bytes = int(np.prod(shape, dtype=np.int64))
-    found = len(data) - header
-    what = "pixels" if dims_count > 1 else "labels"
-    if found < expected_bytes:
+
+def _read(folder: Path, name: str, ndim: int) -> tuple[np.ndarray, str]:
+    """The array in `name` or `name.gz` (both, when both are there: they must agree)."""
+    present = _present(folder, name)
+    if not present:
+        raise DatasetError(f"{name}.gz is missing from {folder}: {_HOW_TO_GET}")
+    arrays = [read_idx(path, ndim) for path in present]
+    if len(arrays) == 2 and not np.array_equal(*arrays):
         raise DatasetError(
-            f"{name} is truncated: expected {expected_bytes} bytes of {what}, found {found}"
+            f"{name} and {name}.gz in {folder} hold different data: delete the wrong one "
+            "(or both, and download MNIST again)"
         )
-    if found > expected_bytes:
-        raise DatasetError(f"{name} has {found - expected_bytes} unexpected bytes after its data")
-    # copy(): a writable array that torch.from_numpy accepts without a warning.
-    return np.frombuffer(data, np.uint8, expected_bytes, header).reshape(shape).copy()
+    return arrays[0], present[0].name
 
 
-def _find(folder: Path, name: str) -> Path | None:
-    """The raw file if present (faster to read), else the .gz one, else None."""
-    for candidate in (folder / name, folder / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _load_split(folder: Path, images_name: str, labels_name: str) -> tuple[np.ndarray, np.ndarray]:
-    paths = []
-    for name in (images_name, labels_name):
-        path = _find(folder, name)
-        if path is None:
-            raise DatasetError(f"{name}.gz is missing from {folder}: {_HOW_TO_GET}")
-        paths.append(path)
-    images = read_idx(paths[0], ndim=3)
-    labels = read_idx(paths[1], ndim=1)
+def _load_split(
+    folder: Path, images_name: str, labels_name: str, counts: tuple[int, int] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    images, images_file = _read(folder, images_name, 3)
+    labels, labels_file = _read(folder, labels_name, 1)
     if images.shape[1:] != (28, 28):
         height, width = images.shape[1:]
-        raise DatasetError(f"{paths[0].name} holds {height}x{width} images, expected 28x28")
+        raise DatasetError(f"{images_file} holds {height}x{width} images, expected 28x28")
     if len(images) != len(labels):
         raise DatasetError(
-            f"{paths[0].name} has {len(images)} images but {paths[1].name} has {len(labels)} labels"
+            f"{images_file} has {len(images)} images but {labels_file} has {len(labels)} labels"
+        )
+    training = images_name == TRAIN_IMAGES
+    count = counts and counts[0 if training else 1]
+    if count is not None and len(images) != count:
+        split = "training" if training else "test"
+        swapped = " (are the training and test files swapped?)" if len(images) in counts else ""
+        raise DatasetError(
+            f"{images_file} holds {len(images):,} images; the MNIST {split} set has "
+            f"{count:,}{swapped}"
         )
     if len(labels) and labels.max() > 9:
-        raise DatasetError(f"{paths[1].name} holds label {labels.max()}; digits are 0 to 9")
+        raise DatasetError(f"{labels_file} holds label {labels.max()}; digits are 0 to 9")
     return images, labels.astype(np.int64)
 
 
 def _existing(folder: str | os.PathLike) -> Path:
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DatasetError(f"the MNIST folder {folder} is a file, not a folder: {_HOW_TO_GET}")
     if not folder.is_dir():
         raise DatasetError(f"the MNIST folder {folder} does not exist: {_HOW_TO_GET}")
     return folder
 
 
-def load_mnist(folder: str | os.PathLike) -> Mnist:
-    """Load the four MNIST files (raw or .gz) from `folder`, checking that they fit together."""
+def load_mnist(folder: str | os.PathLike, *, counts: tuple[int, int] | None = COUNTS) -> Mnist:
+    """Load the four MNIST files (raw or .gz) from `folder`, checking that they fit together
+    and hold `counts` training and test images (None: any number, for a subset)."""
     folder = _existing(folder)
-    train_images, train_labels = _load_split(folder, TRAIN_IMAGES, TRAIN_LABELS)
-    test_images, test_labels = _load_split(folder, TEST_IMAGES, TEST_LABELS)
+    train_images, train_labels = _load_split(folder, TRAIN_IMAGES, TRAIN_LABELS, counts)
+    test_images, test_labels = _load_split(folder, TEST_IMAGES, TEST_LABELS, counts)
     return Mnist(train_images, train_labels, test_images, test_labels)
 
 
-def load_test_split(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+def load_test_split(
+    folder: str | os.PathLike, *, counts: tuple[int, int] | None = COUNTS
+) -> tuple[np.ndarray, np.ndarray]:
     """Only the 10,000 test images and their labels: all that evaluation needs."""
-    return _load_split(_existing(folder), TEST_IMAGES, TEST_LABELS)
+    return _load_split(_existing(folder), TEST_IMAGES, TEST_LABELS, counts)
 
 
 def has_mnist(folder: str | os.PathLike) -> bool:
     """True when all four files are in `folder` (their content is checked only on loading)."""
-    return all(_find(Path(folder), name) is not None for name in FILE_NAMES)
+    return all(_present(Path(folder), name) for name in FILE_NAMES)
 
 
 def default_data_dir() -> Path:
@@ -189,31 +175,51 @@ def resolve_data_dir(folder: str | os.PathLike | None = None) -> Path:
 Progress = Callable[[int, int, str], None]
 
 
-def _fetch(url: str, filename: str, timeout: float, progress, should_stop) -> bytes:
-    """The body at `url`, read in chunks so that progress shows and cancelling is quick."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0)
-        chunks, done = [], 0
-        while chunk := response.read(64 * 1024):
-            if should_stop is not None and should_stop():
-                raise DownloadCancelled("the download was cancelled")
-            chunks.append(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, total, filename)
-    return b"".join(chunks)
+_SHA_FAILED = "failed its SHA-256 checksum check"
+
+
+def _problem(content: bytes, name: str, sha256: Mapping[str, str]) -> str | None:
+    """Why `content` is not the MNIST file `name`, or None: its SHA-256 when known, else
+    its structure and count."""
+    if name in sha256:
+        return None if hashlib.sha256(content).hexdigest() == sha256[name] else _SHA_FAILED
+    try:
+        items = len(parse_idx(content, name, 3 if "images" in name else 1))
+    except DatasetError as e:
+        return str(e)
+    expected = COUNTS[0] if name.startswith("train") else COUNTS[1]
+    return None if items == expected else f"holds {items:,} items, not {expected:,}"
+
+
+def _intact(path: Path, name: str, sha256: Mapping[str, str]) -> bool:
+    try:
+        return _problem(content(path, SIZES[name]), name, sha256) is None
+    except DatasetError:
+        return False
+
+
+def _stop_if_asked(should_stop) -> None:
+    if should_stop is not None and should_stop():
+        raise DownloadCancelled("the download was cancelled")
 
 
 def _download_one(name, dest, base_urls, sha256, timeout, progress, should_stop) -> None:
     filename = f"{name}.gz"
-    if should_stop is not None and should_stop():
-        raise DownloadCancelled("the download was cancelled")
+    _stop_if_asked(should_stop)
+    # A gzip archive is at most a little larger than its content (stored blocks, a header).
+    max_bytes = SIZES[name] + SIZES[name] // 100 + 64 * 1024
     reasons, corrupt = [], []
     for base in base_urls:
         url = base.rstrip("/") + "/" + filename
         try:
-            packed = _fetch(url, filename, timeout, progress, should_stop)
-            content = gzip.decompress(packed)
+            packed = download.fetch(
+                url,
+                max_bytes=max_bytes,
+                timeout=timeout,
+                check=lambda: _stop_if_asked(should_stop),
+                progress=progress and (lambda done, total: progress(done, total, filename)),
+            )
+            content = gunzip(packed, SIZES[name])
         except urllib.error.HTTPError as e:
             e.close()  # it holds the connection open
             reasons.append(f"{url}: HTTP {e.code} {e.reason}")
@@ -221,22 +227,25 @@ def _download_one(name, dest, base_urls, sha256, timeout, progress, should_stop)
         except urllib.error.URLError as e:
             reasons.append(f"{url}: {e.reason}")
             continue
-        except (OSError, EOFError, zlib.error, http.client.HTTPException) as e:
-            # timeouts, resets, a body cut short, a damaged gzip archive
+        except (OSError, EOFError, ValueError, zlib.error, http.client.HTTPException) as e:
+            # timeouts, resets, a body cut short, too large or stalled, a damaged archive
             reasons.append(f"{url}: {e}")
             continue
-        if hashlib.sha256(content).hexdigest() != sha256[name]:
+        problem = _problem(content, name, sha256)
+        if problem is None:
+            # Keep the verified archive: 5x smaller on disk, and read_idx reads it directly.
+            atomic_write(dest / filename, packed)
+            return
+        if problem == _SHA_FAILED:
             corrupt.append(url)
-            continue
-        # Keep the verified archive: 5x smaller on disk, and read_idx reads it directly.
-        atomic_write(dest / filename, packed)
-        return
+        else:
+            reasons.append(f"{url}: {problem}")
     if corrupt and not reasons:
         raise DatasetError(
-            f"{filename} failed its SHA-256 checksum check ({', '.join(corrupt)}): the download "
+            f"{filename} {_SHA_FAILED} ({', '.join(corrupt)}): the download "
             "is corrupt; try again later, or choose a folder that holds the MNIST files"
         )
-    reasons += [f"{url}: failed its SHA-256 checksum check" for url in corrupt]
+    reasons += [f"{url}: {_SHA_FAILED}" for url in corrupt]
     raise DatasetError(
         f"could not download {filename} ({'; '.join(reasons) or 'no mirror given'}): "
         "check your connection, or choose a folder that holds the MNIST files"
@@ -252,13 +261,18 @@ def download_mnist(
     should_stop: Callable[[], bool] | None = None,
     timeout: float = 30.0,
 ) -> Path:
-    """Download the MNIST files that `dest` lacks and return the folder.
+    """Download the MNIST files that `dest` lacks, or holds damaged, and return the folder.
 
-    Each file is tried on every mirror in turn, checked against `sha256` (of the decompressed
-    content) and written atomically as `name.gz`. `progress(done_bytes, total_bytes, filename)`
-    is called per chunk, per file; total_bytes is 0 when the server does not say.
-    `should_stop()` is polled per chunk; True raises DownloadCancelled. No partial file is
-    ever left behind. Raises DatasetError when a file cannot be had from any mirror.
+    Files already there are checked first (SHA-256 when `sha256` knows them, else structure
+    and count); a damaged one is downloaded again. Each file is tried on every mirror in
+    turn, at most its known size plus a margin (engine.download caps the body, a 2 GB
+    Content-Length is refused), unpacked with a cap, checked, and written atomically as
+    `name.gz`. `progress(done_bytes, total_bytes, filename)` is called per chunk, per file;
+    total_bytes is 0 when the server does not say. `should_stop()` is polled at least every
+    download.POLL_SECONDS (0.2 s) while waiting on a server, even one that drips; True
+    raises DownloadCancelled. `timeout` bounds connecting and each stretch without 16 KiB
+    of progress. No partial file is ever left behind. Raises DatasetError when a file
+    cannot be had from any mirror.
     """
     folder = resolve_data_dir(dest)
     try:
@@ -266,6 +280,12 @@ def download_mnist(
     except OSError as e:
         raise DatasetError(f"cannot create the folder {folder}: {e.strerror or e}") from e
     for name in FILE_NAMES:
-        if _find(folder, name) is None:
-            _download_one(name, folder, base_urls, sha256, timeout, progress, should_stop)
+        present = _present(folder, name)
+        damaged = [path for path in present if not _intact(path, name, sha256)]
+        if present and not damaged:
+            continue
+        _download_one(name, folder, base_urls, sha256, timeout, progress, should_stop)
+        for path in damaged:
+            if path.name == name:  # a damaged raw file would hide the fresh .gz
+                path.unlink(missing_ok=True)
     return folder

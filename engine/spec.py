@@ -9,25 +9,29 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field, fields
 from typing import ClassVar
 
+from convlens.engine import bounded_json
 from convlens.engine.choices import ACTIVATIONS, FLATTEN_ORDERS, POOL_OPS
+from convlens.engine.files import read_limited
+from convlens.engine.limits import (
+    MAX_JSON_CHARS,
+    MAX_LAYERS,
+    MAX_NAME_CHARS,
+    ArchitectureError,
+    check_size,
+    check_totals,
+    positive_int,
+    show,
+    whole,
+)
 
 INPUT_SHAPE = (1, 28, 28)  # (C, H, W): one grey MNIST image
 NUM_CLASSES = 10
 
 Shape = tuple[int, ...]  # (C, H, W) for maps, (N,) for vectors
-
-
-class ArchitectureError(ValueError):
-    """An impossible network; ``index`` is the offending layer (None: the network as a whole)."""
-
-    def __init__(self, index: int | None, reason: str):
-        self.index = index
-        self.reason = reason
-        where = "network" if index is None else f"layer {index}"
-        super().__init__(f"{where}: {reason}")
 
 
 @dataclass
@@ -98,6 +102,7 @@ class LayerInfo:
     out_shape: Shape
     params: int
     padding: tuple[int, int, int, int] = (0, 0, 0, 0)  # conv zero padding: left, right, top, bottom
+    work: int = 0  # multiply-adds per image (conv, dense), window reads (pool), else one a value
 
 
 @dataclass
@@ -111,13 +116,10 @@ class Analysis:
     def params(self) -> int:
         return sum(info.params for info in self.layers)
 
-
-def _positive_int(value, what: str, index: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ArchitectureError(
-            index, f"{what} must be a whole number of at least 1, not {value!r}"
-        )
-    return value
+    @property
+    def work(self) -> int:
+        """Multiply-adds (and the like) for one image through every layer."""
+        return sum(info.work for info in self.layers)
 
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -128,9 +130,9 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
 
 
 def _conv_info(i: int, layer: Conv, shape: Shape) -> LayerInfo:
-    filters = _positive_int(layer.filters, "number of filters", i)
-    k = _positive_int(layer.size, "filter size", i)
-    s = _positive_int(layer.stride, "stride", i)
+    filters = positive_int(layer.filters, "number of filters", i)
+    k = positive_int(layer.size, "filter size", i)
+    s = positive_int(layer.stride, "stride", i)
     c, h, w = shape
     if layer.padding == "valid":
         pads = (0, 0, 0, 0)
@@ -139,31 +141,35 @@ def _conv_info(i: int, layer: Conv, shape: Shape) -> LayerInfo:
     elif isinstance(layer.padding, int) and not isinstance(layer.padding, bool):
         if layer.padding < 0:
             raise ArchitectureError(i, f"padding must be 0 or more, not {layer.padding}")
-        pads = (layer.padding,) * 4
+        pads = (whole(layer.padding, "padding", i, 0),) * 4
     else:
         raise ArchitectureError(
-            i, f"padding must be 'valid', 'same' or a width, not {layer.padding!r}"
+            i, f"padding must be 'valid', 'same' or a width, not {show(layer.padding)}"
         )
     padded_h, padded_w = h + pads[2] + pads[3], w + pads[0] + pads[1]
+    check_size(i, "its padded input", (c, padded_h, padded_w))
     if k > padded_h or k > padded_w:
         raise ArchitectureError(
             i, f"filter {k}x{k} is larger than its {padded_h}x{padded_w} (padded) input"
         )
     out = (filters, (padded_h - k) // s + 1, (padded_w - k) // s + 1)
-    return LayerInfo(i, layer, shape, out, filters * (c * k * k + 1), pads)
+    check_size(i, "its output", out)
+    work = math.prod(out) * c * k * k
+    return LayerInfo(i, layer, shape, out, filters * (c * k * k + 1), pads, work)
 
 
 def _pool_info(i: int, layer: Pool, shape: Shape) -> LayerInfo:
     if layer.op not in Pool.OPS:
         raise ArchitectureError(
-            i, f"pooling must be one of {', '.join(Pool.OPS)}, not {layer.op!r}"
+            i, f"pooling must be one of {', '.join(Pool.OPS)}, not {show(layer.op)}"
         )
-    k = _positive_int(layer.size, "pooling window", i)
-    s = _positive_int(layer.step, "pooling stride", i)
+    k = positive_int(layer.size, "pooling window", i)
+    s = positive_int(layer.step, "pooling stride", i)
     c, h, w = shape
     if k > h or k > w:
         raise ArchitectureError(i, f"pooling window {k}x{k} is larger than its {h}x{w} input")
-    return LayerInfo(i, layer, shape, (c, (h - k) // s + 1, (w - k) // s + 1), 0)
+    out = (c, (h - k) // s + 1, (w - k) // s + 1)
+    return LayerInfo(i, layer, shape, out, 0, work=math.prod(out) * k * k)
 
 
 def _layer_info(i: int, layer: LayerSpec, shape: Shape) -> LayerInfo:
@@ -177,30 +183,33 @@ def _layer_info(i: int, layer: LayerSpec, shape: Shape) -> LayerInfo:
     if isinstance(layer, Flatten):
         if layer.order not in FLATTEN_ORDERS:
             raise ArchitectureError(
-                i, f"flatten order must be 'row' or 'column', not {layer.order!r}"
+                i, f"flatten order must be 'row' or 'column', not {show(layer.order)}"
             )
-        return LayerInfo(i, layer, shape, (math.prod(shape),), 0)
+        return LayerInfo(i, layer, shape, (math.prod(shape),), 0, work=math.prod(shape))
     if isinstance(layer, Dense):
         if not flat:
             raise ArchitectureError(i, "dense needs a flat input: add a flatten layer before it")
-        units = _positive_int(layer.units, "number of units", i)
-        return LayerInfo(i, layer, shape, (units,), units * (shape[0] + 1))
+        units = positive_int(layer.units, "number of units", i)
+        params = units * (shape[0] + 1)
+        return LayerInfo(i, layer, shape, (units,), params, work=units * shape[0])
+    elementwise = math.prod(shape)
     if isinstance(layer, Activation):
         if layer.function not in Activation.FUNCTIONS:
             choices = ", ".join(Activation.FUNCTIONS)
             raise ArchitectureError(
-                i, f"activation must be one of {choices}, not {layer.function!r}"
+                i, f"activation must be one of {choices}, not {show(layer.function)}"
             )
-        return LayerInfo(i, layer, shape, shape, 0)
+        return LayerInfo(i, layer, shape, shape, 0, work=elementwise)
     if isinstance(layer, Dropout):
-        if not isinstance(layer.rate, int | float) or not 0 <= layer.rate < 1:
+        rate = layer.rate
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
             raise ArchitectureError(
-                i, f"dropout rate must be at least 0 and below 1, not {layer.rate!r}"
+                i, f"dropout rate must be at least 0 and below 1, not {show(rate)}"
             )
-        return LayerInfo(i, layer, shape, shape, 0)
+        return LayerInfo(i, layer, shape, shape, 0, work=elementwise)
     if isinstance(layer, BatchNorm):
-        return LayerInfo(i, layer, shape, shape, 2 * shape[0])
-    raise ArchitectureError(i, f"unknown layer {layer!r}")
+        return LayerInfo(i, layer, shape, shape, 2 * shape[0], work=elementwise)
+    raise ArchitectureError(i, f"unknown layer {show(layer)}")
 
 
 @dataclass
@@ -232,12 +241,17 @@ class Architecture:
         infos: list[LayerInfo] = []
         shape: Shape = INPUT_SHAPE
         try:
+            if len(self.layers) > MAX_LAYERS:
+                raise ArchitectureError(
+                    None, f"{len(self.layers):,} layers, more than the {MAX_LAYERS} allowed"
+                )
             for i, layer in enumerate(self.layers):
                 info = _layer_info(i, layer, shape)
                 if 0 in info.out_shape:
                     raise ArchitectureError(i, f"output {info.out_shape} is empty")
                 infos.append(info)
                 shape = info.out_shape
+                check_totals(infos)
             last = self.layers[-1] if self.layers else None
             if not isinstance(last, Dense) or last.units != NUM_CLASSES:
                 raise ArchitectureError(
@@ -267,27 +281,50 @@ class Architecture:
 
     @classmethod
     def from_dict(cls, data: dict) -> Architecture:
+        """The architecture ``to_dict`` describes; its settings are checked by ``analyse``."""
         if not isinstance(data, dict) or not isinstance(data.get("layers"), list):
             raise ArchitectureError(None, "an architecture is an object with a 'layers' list")
+        if len(data["layers"]) > MAX_LAYERS:
+            raise ArchitectureError(
+                None, f"{len(data['layers']):,} layers, more than the {MAX_LAYERS} allowed"
+            )
+        name = data.get("name", "custom")
+        if not isinstance(name, str) or len(name) > MAX_NAME_CHARS:
+            raise ArchitectureError(
+                None, f"the name must be text of at most {MAX_NAME_CHARS} characters"
+            )
         layers = []
         for i, entry in enumerate(data["layers"]):
-            if not isinstance(entry, dict) or entry.get("kind") not in LAYER_TYPES:
-                raise ArchitectureError(i, f"unknown layer kind in {entry!r}")
-            layer_type = LAYER_TYPES[entry["kind"]]
+            kind = entry.get("kind") if isinstance(entry, dict) else None
+            if not isinstance(kind, str) or kind not in LAYER_TYPES:
+                raise ArchitectureError(i, f"unknown layer kind in {show(entry)}")
+            layer_type = LAYER_TYPES[kind]
             known = {f.name for f in fields(layer_type)}
             unknown = set(entry) - known - {"kind"}
             if unknown:
-                raise ArchitectureError(i, f"{entry['kind']} has no setting {sorted(unknown)}")
+                raise ArchitectureError(i, f"{kind} has no setting {show(sorted(unknown))}")
             layers.append(layer_type(**{k: v for k, v in entry.items() if k in known}))
-        return cls(layers, str(data.get("name", "custom")))
+        return cls(layers, name)
 
     @classmethod
-    def from_json(cls, text: str) -> Architecture:
+    def from_json(cls, text: str | bytes) -> Architecture:
+        """Parse ``to_json``'s output (bounded: see engine.bounded_json); not yet validated."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ArchitectureError(None, f"not valid JSON: {error}") from error
+            data = bounded_json.loads(text, max_depth=4, max_chars=MAX_JSON_CHARS)
+        except bounded_json.JsonError as error:
+            raise ArchitectureError(None, str(error)) from None
         return cls.from_dict(data)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> Architecture:
+        """Read an architecture JSON file; errors name the file."""
+        try:
+            return cls.from_json(read_limited(path, MAX_JSON_CHARS))
+        except OSError as error:
+            reason = error.strerror or error
+            raise ArchitectureError(None, f"cannot read {path}: {reason}") from None
+        except ArchitectureError as error:
+            raise ArchitectureError(error.index, f"{path}: {error.reason}") from None
 
 
 def same_architecture(a: list[LayerInfo], b: list[LayerInfo]) -> bool:
