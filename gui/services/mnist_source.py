@@ -11,7 +11,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from convlens.engine.mnist import Mnist, download_mnist, has_mnist, load_mnist, resolve_data_dir
+from convlens.engine.mnist import (
+    COUNTS,
+    Mnist,
+    download_mnist,
+    has_mnist,
+    load_mnist,
+    resolve_data_dir,
+)
 from convlens.gui.services.workers import Job, Worker
 from PySide6.QtCore import QObject, QSettings, Signal
 
@@ -60,6 +67,7 @@ class MnistSource(QObject):
         self.index = -1  # test digit shown last
         self.mirrors: Sequence[str] | None = None  # None: engine.mnist's own list
         self.sha256: Mapping[str, str] | None = None  # None: the real files' checksums
+        self.counts: tuple[int, int] | None = COUNTS  # images per split; None: any
         self.job = Job(self)
         self.job.ended.connect(self.download_ended)
         self._cancelled = False
@@ -80,7 +88,7 @@ class MnistSource(QObject):
         folder = self.folder()
         with self._lock:
             if self._cache is None or self._cache[0] != folder:
-                self._cache = (folder, load_mnist(folder))
+                self._cache = (folder, load_mnist(folder, counts=self.counts))
             return self._cache[1]
 
     def test_digit(self, step: int | None) -> tuple[np.ndarray, int, int]:

@@ -105,7 +105,7 @@ class ConvPanel(Panel):
         for c, label in enumerate(self.sums):
             grid.addWidget(label, c + 1, 2 * len(roles) + 1)
         grid.setColumnStretch(2 * len(roles) + 2, 1)
-        self.box.insertWidget(0, table)
+        self.add(table)  # below the result: the sum, the bias, the activation come first
         self.set_explanation(e)
 
     def set_explanation(self, e: ex.ConvExplanation) -> None:
@@ -139,7 +139,7 @@ class PoolPanel(Panel):
         super().__init__(["", ""], parent)
         self.key = (type(e), e.layer_index, e.channel)
         self.grids = {"window": [NumberGrid(e.values)]}
-        self.box.insertWidget(0, self.grids["window"][0])
+        self.add(self.grids["window"][0])  # below the result
         self.set_explanation(e)
 
     def set_explanation(self, e: ex.PoolExplanation) -> None:

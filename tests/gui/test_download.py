@@ -16,6 +16,7 @@ def local_mirror(window, small_mnist, tmp_path) -> None:
     mirror = tmp_path / "mirror"
     shutil.copytree(small_mnist, mirror, ignore=shutil.ignore_patterns("README*"))
     window.source.mirrors = [mirror.as_uri() + "/"]
+    window.source.counts = None  # a subset: 2,000 and 1,000 images
     window.source.sha256 = {
         name: hashlib.sha256(gzip.decompress((mirror / f"{name}.gz").read_bytes())).hexdigest()
         for name in FILE_NAMES
@@ -80,6 +81,7 @@ def test_choosing_a_folder_instead(
     tiny_window, settings, tmp_path, small_mnist, qtbot, monkeypatch
 ):
     window = tiny_window
+    window.source.counts = None  # the folder chosen holds a subset
     settings.setValue(FOLDER_KEY, str(tmp_path / "nothing here"))
     answers = iter([str(tmp_path), str(small_mnist)])  # first a folder without MNIST, then one
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: next(answers))

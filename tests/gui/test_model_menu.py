@@ -42,6 +42,7 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
     window, settings, small_mnist, qtbot
 ):
     settings.setValue(FOLDER_KEY, str(small_mnist))
+    window.source.counts = None  # a subset: 2,000 and 1,000 images
     show_image(window, np.eye(28, dtype=np.float32))
     window.actions.architecture.trigger()
     editor = window.models.editor
@@ -101,6 +102,7 @@ def test_a_model_trained_here_and_not_saved_is_replaced_only_when_the_user_agree
     window, settings, small_mnist, qtbot, tmp_path
 ):
     settings.setValue(FOLDER_KEY, str(small_mnist))
+    window.source.counts = None  # a subset: 2,000 and 1,000 images
     [tiny, lenet] = [
         next(a for a in window.actions.presets.actions() if a.text() == name)
         for name in ("tiny", "lenet5")

@@ -15,6 +15,7 @@ TIMEOUT_MS = 120_000  # a loaded machine is slow; the tests assert on outcomes, 
 @pytest.fixture
 def mnist_window(tiny_window, settings, small_mnist):
     settings.setValue(FOLDER_KEY, str(small_mnist))
+    tiny_window.source.counts = None  # a subset: 2,000 and 1,000 images
     return tiny_window
 
 
