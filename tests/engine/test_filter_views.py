@@ -10,7 +10,7 @@ from convlens.engine import mnist
 from convlens.engine.probe import forward_to, weights_fingerprint
 from convlens.engine.receptive_field import receptive_field
 
-from tests.engine.nets import random_model, same_state, shipped, small, state
+from tests.engine.nets import one_thread, random_model, same_state, shipped, small, state
 
 
 @pytest.fixture(scope="module")
@@ -90,17 +90,7 @@ def test_images(mnist_dir):
     return mnist.load_test_split(mnist_dir)[0][:1000]
 
 
-@pytest.fixture
-def one_thread():
-    """One 28x28 image per step: a second intra-op thread brings nothing, and on a loaded
-    machine waiting for it made each run 10-100x slower (0.12 s against 6-17 s here)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_activation_maximisation_beats_every_test_digit(test_images, one_thread):
+def test_activation_maximisation_beats_every_test_digit(test_images):
     """On the shipped model: the image made for a filter excites it (mean over its map) more
     than any of 1000 test digits does, and far more than the noise it started from."""
     net = shipped()
@@ -109,7 +99,8 @@ def test_activation_maximisation_beats_every_test_digit(test_images, one_thread)
         with torch.no_grad():
             best_digit = forward_to(net, x, layer).mean(dim=(2, 3)).max(dim=0).values
         for f in filters:
-            result = fv.maximise_filter(net, layer, f)
+            with one_thread():
+                result = fv.maximise_filter(net, layer, f)
             assert result.final > best_digit[f] and result.final > result.start + 0.05
             assert (
                 result.image.shape == (28, 28)
