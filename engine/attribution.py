@@ -3,7 +3,7 @@ default): saliency, Grad-CAM and occlusion.
 
 Each is a pure function of a model and an image, run in eval mode on the model's device,
 leaving the model as it was (see ``engine.probe``). Saliency and Grad-CAM cost one forward and
-one backward pass; occlusion one batched forward pass over every covered copy of the image.
+one backward pass; occlusion one batched forward pass over the covered copies of the image.
 """
 
 from __future__ import annotations
@@ -197,13 +197,16 @@ def occlusion(
     with inspecting(model), torch.no_grad():
         x = as_batch(image, model)
         masks = _patch_masks(starts, size, x.device)
-        count = len(starts)
-        covered = x * ~masks.reshape(count * count, 1, SIDE, SIDE)
+        # Covering blank paper with blank paper changes nothing: only patches over some ink
+        # are run (about half of them for a digit), the others keep the image's probability.
+        inked = (masks & (x[0, 0] != 0)).any(dim=(2, 3))  # (R, R)
+        covered = x * ~masks[inked][:, None]
         logits = model(torch.cat([x, covered]))  # the image as drawn first
         probabilities = torch.softmax(logits.double() / temperature, dim=1)
         target = _target(logits, target)
         base = probabilities[0, target]
-        per_patch = probabilities[1:, target].reshape(count, count)
+        per_patch = base.repeat(inked.shape)
+        per_patch[inked] = probabilities[1:, target]
         weights = masks.double()
         total = (weights * (base - per_patch)[:, :, None, None]).sum(dim=(0, 1))
         mean_drop = total / weights.sum(dim=(0, 1))
