@@ -4,42 +4,33 @@ import contextlib
 
 import numpy as np
 import torch
+from convlens.engine import spec
 from convlens.engine.model_file import load_model
 from convlens.engine.network import Network
 from convlens.engine.shipped import DEFAULT_MODEL
-from convlens.engine.spec import (
-    Activation,
-    Architecture,
-    BatchNorm,
-    Conv,
-    Dense,
-    Dropout,
-    Flatten,
-    Pool,
-)
 from convlens.engine.training import build_model
 
 
-def small() -> Architecture:
+def small() -> spec.Architecture:
     """Two conv blocks with every kind of layer an attribution must pass through."""
-    return Architecture(
+    return spec.Architecture(
         [
-            Conv(3, 3, padding="same"),
-            BatchNorm(),
-            Activation("relu"),
-            Pool("max", 2),
-            Conv(4, 4, stride=2, padding="same"),
-            Activation("tanh"),
-            Flatten("row"),
-            Dropout(0.5),
-            Dense(16),
-            Activation("relu"),
-            Dense(10),
+            spec.Conv(3, 3, padding="same"),
+            spec.BatchNorm(),
+            spec.Activation("relu"),
+            spec.Pool("max", 2),
+            spec.Conv(4, 4, stride=2, padding="same"),
+            spec.Activation("tanh"),
+            spec.Flatten("row"),
+            spec.Dropout(0.5),
+            spec.Dense(16),
+            spec.Activation("relu"),
+            spec.Dense(10),
         ]
     )
 
 
-def random_model(architecture: Architecture, seed: int = 3) -> Network:
+def random_model(architecture: spec.Architecture, seed: int = 3) -> Network:
     """Random weights and batch-norm statistics, in float64 for exact comparisons."""
     model = build_model(architecture, seed)
     generator = torch.Generator().manual_seed(seed + 1)
