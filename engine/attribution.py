@@ -85,7 +85,11 @@ class GradCam:
     source: int  # the layer whose output was weighed (see gradcam_source)
     weights: np.ndarray  # (C,) per map: mean over positions of d logit / d map
     low: np.ndarray  # (H, W) ReLU(sum_c weights[c] * maps[c]) at the layer's resolution
-    map: np.ndarray  # (28, 28) ``low`` resized bilinearly (align_corners=False) to the input
+    # (28, 28) ``low`` resized bilinearly (align_corners=False), as in the paper: exactly
+    # aligned with the input when every conv has an odd kernel and pads 'same' (each cell's
+    # centre lands on its receptive field's centre), off by up to half a pixel with an even
+    # kernel, stretched a little over the border by 'valid' convs.
+    map: np.ndarray
 
 
 def gradcam(

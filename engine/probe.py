@@ -38,10 +38,10 @@ def _like(model: Network) -> torch.Tensor:
 
 
 def as_batch(image, model: Network) -> torch.Tensor:
-    """One (28, 28) ink image (values in [0, 1]) as a (1, 1, 28, 28) tensor on the model's
-    device, in its dtype."""
+    """One (28, 28) ink image (an array or a tensor, values in [0, 1]) as a (1, 1, 28, 28)
+    tensor on the model's device, in its dtype (never written to: it may share memory)."""
     like = _like(model)
-    x = torch.as_tensor(np.asarray(image), device=like.device, dtype=like.dtype)
+    x = torch.as_tensor(image).to(like.device, like.dtype)
     if x.numel() != 28 * 28:
         raise ValueError(f"expected a 28x28 image, got shape {tuple(x.shape)}")
     return x.reshape(1, 1, 28, 28)
