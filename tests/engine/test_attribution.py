@@ -6,6 +6,7 @@ import torch
 from convlens.engine import attribution as at
 from convlens.engine import mnist, presets
 from convlens.engine.probe import map_layers
+from convlens.engine.receptive_field import receptive_field
 
 from tests.engine.nets import dilate, noise, random_model, ring, same_state, shipped, small, state
 
@@ -195,3 +196,15 @@ def test_on_the_shipped_model_saliency_ranks_the_ink_that_matters(digits):
         with torch.no_grad():
             logits = net(torch.from_numpy(batch).reshape(-1, 1, 28, 28))[:, int(label)]
         assert logits[0] < logits[1:].mean()
+
+
+def test_with_odd_same_convs_each_gradcam_cell_lands_on_its_receptive_field():
+    """What GradCam.map's alignment note says: bilinear resizing (align_corners=False) samples
+    cell i at (i + 0.5) * 28 / n - 0.5, the centre of the cell's receptive field."""
+    net = presets.default()
+    infos = net.validate()
+    for index in map_layers(random_model(net)):
+        size = infos[index].out_shape[1]
+        for cell in range(size):
+            top, _, bottom, _ = receptive_field(infos, index, cell, 0).unclipped
+            assert (cell + 0.5) * 28 / size - 0.5 == (top + bottom - 1) / 2
