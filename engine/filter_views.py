@@ -1,9 +1,12 @@
 """What a filter looks for: the test-set patches that excite it most, and an image made to
 excite it (activation maximisation).
 
-A filter's activation is its conv layer's own output, before the activation function (after a
-ReLU every negative value would tie at 0). Both computations are long enough for a worker
-thread: they report ``progress(done, total)`` and poll ``should_stop()`` between batches or steps.
+A filter's activation is its conv layer's output after the batch norm (and dropout) that may
+follow it, before the activation function: a batch norm with a negative scale turns the conv's
+largest values into its smallest, and after a ReLU every negative value would tie at 0.
+
+Both computations are long enough for a worker thread: they report ``progress(done, total)``
+and poll ``should_stop()`` between batches or steps.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
+from convlens.engine import spec
 from convlens.engine.network import Network
 from convlens.engine.probe import (
     ProgressCallback,
@@ -25,6 +29,16 @@ from convlens.engine.probe import (
     weights_fingerprint,
 )
 from convlens.engine.receptive_field import receptive_field
+
+
+def filter_output(model: Network, layer: int) -> int:
+    """The layer whose output is conv ``layer``'s filters' activation (see the module's doc)."""
+    check_layer(model, layer, conv_layers(model), "a conv layer")
+    while layer + 1 < len(model.infos) and isinstance(
+        model.infos[layer + 1].layer, spec.BatchNorm | spec.Dropout
+    ):
+        layer += 1
+    return layer
 
 
 @dataclass
@@ -61,7 +75,7 @@ def top_patches(
 ) -> TopPatches | None:
     """The ``count`` patches of (N, 28, 28) ``images`` (uint8 or ink in [0, 1]) that excite
     each filter of conv ``layer`` most; None if ``should_stop()`` said stop."""
-    check_layer(model, layer, conv_layers(model), "a conv layer")
+    output = filter_output(model, layer)
     if len(images) == 0:
         raise ValueError("there are no images to look for patches in")
     filters, _, width = model.infos[layer].out_shape
@@ -74,7 +88,7 @@ def top_patches(
             if should_stop is not None and should_stop():
                 return None
             x = as_ink(images[start : start + batch_size], model)
-            maps = forward_to(model, x, layer).flatten(2)  # (B, F, H*W)
+            maps = forward_to(model, x, output).flatten(2)  # (B, F, H*W)
             values, where = maps.max(dim=2)  # (B, F)
             index = torch.arange(start, start + len(x), device=like.device).expand(filters, -1)
             best = _merge(best, (values.T, index, where.T), count)
@@ -160,7 +174,7 @@ def maximise_filter(
     pattern is relied on), the ink then shrinks by the share ``decay`` (an L2 decay towards
     blank paper: ink stays only where it helps), the image is blurred every ``blur_every``
     steps and kept in [0, 1]."""
-    check_layer(model, layer, conv_layers(model), "a conv layer")
+    output = filter_output(model, layer)
     filters = model.infos[layer].out_shape[0]
     if not 0 <= filter < filters:
         raise ValueError(f"layer {layer} has filters 0 to {filters - 1}, not {filter}")
@@ -171,7 +185,7 @@ def maximise_filter(
     shifts = torch.randint(-jitter, jitter + 1, (steps, 2), generator=generator).tolist()
 
     def activation(image: torch.Tensor) -> torch.Tensor:
-        return forward_to(model, image, layer)[0, filter].mean()
+        return forward_to(model, image, output)[0, filter].mean()
 
     done = 0
     with inspecting(model):

@@ -15,7 +15,11 @@ from tests.engine.nets import one_thread, random_model, same_state, shipped, sma
 
 @pytest.fixture(scope="module")
 def model():
-    return random_model(small())
+    """The small network, its batch norm turning filter 1 of conv 0 upside down."""
+    net = random_model(small())
+    with torch.no_grad():
+        net.layers[1].weight[1] = -2.0
+    return net
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +30,13 @@ def images():
     return ink.astype(np.uint8)
 
 
-@pytest.mark.parametrize("layer", [0, 4])
-def test_top_patches_are_where_the_activation_is_highest(model, images, layer):
+@pytest.mark.parametrize(("layer", "output"), [(0, 1), (4, 4)])  # conv 0: after its batch norm
+def test_top_patches_are_where_the_activation_is_highest(model, images, layer, output):
+    assert fv.filter_output(model, layer) == output
     result = fv.top_patches(model, layer, images, count=9, batch_size=32)
     with torch.no_grad():
         x = torch.from_numpy(images).double().div(255).reshape(-1, 1, 28, 28)
-        maps = forward_to(model, x, layer).numpy()  # (N, F, H, W)
+        maps = forward_to(model, x, output).numpy()  # (N, F, H, W)
     per_image = maps.max(axis=(2, 3))  # (N, F)
     padded = np.pad(images / 255.0, ((0, 0), (20, 20), (20, 20)))
     for f in range(maps.shape[1]):
