@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from convlens.engine import images, mnist, recipes, training
 from convlens.engine.device import describe, pick_device
+from convlens.engine.explain_cli import add_explain, run_explain
 from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
 from convlens.engine.network import predict
 from convlens.engine.presets import PRESETS
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("files", nargs="+")
     pred.add_argument("--model", default=str(DEFAULT_MODEL))
     pred.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_explain(commands)
     return parser
 
 
@@ -257,7 +259,7 @@ def _predict(args) -> int:
 def main(argv: list[str]) -> int:
     """Run a headless command; known errors become one line on stderr and exit status 2."""
     args = _parser().parse_args(argv)
-    commands = {"train": _train, "eval": _eval, "predict": _predict}
+    commands = {"train": _train, "eval": _eval, "predict": _predict, "explain": run_explain}
     try:
         return commands[args.command](args)
     except (
