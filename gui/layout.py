@@ -5,9 +5,29 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 SCREEN_SHARE = 0.92  # of the screen's available area, the first time
+
+
+def make_dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
+    """A dock with a name, so that its place is saved with the layout."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    return dock
+
+
+def place_docks(window: QMainWindow) -> None:
+    """Explain on the right, beside the network (its tables are tall); Training and
+    Weights as tabs below, shown when a run starts (a saved layout overrides)."""
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.explain_dock)
+    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+    for dock in (window.training_dock, window.weights_dock):
+        window.addDockWidget(bottom, dock)
+    window.tabifyDockWidget(window.training_dock, window.weights_dock)
+    window.training_dock.hide()
+    window.weights_dock.hide()
 
 
 def fit_to_screen(window: QMainWindow) -> None:

@@ -15,7 +15,7 @@ from convlens.gui.controllers.files import FileController
 from convlens.gui.controllers.inputs import InputController
 from convlens.gui.controllers.model import ModelController
 from convlens.gui.controllers.training import TrainingController
-from convlens.gui.layout import restore_layout, save_layout
+from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
 from convlens.gui.menus import build_menus
 from convlens.gui.services.mnist_source import MnistSource
 from convlens.gui.services.trainer import Trainer
@@ -29,16 +29,16 @@ from convlens.gui.views.status import StatusBar
 from convlens.gui.views.training_panel import TrainingPanel
 from convlens.gui.views.weights_view import WeightsView
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QMessageBox, QSplitter
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import (
+    QGraphicsView,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolTip,
+)
 
 START_SAMPLE = 3  # the digit on the canvas when the app starts
-
-
-def _dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
-    dock = QDockWidget(title, window)
-    dock.setObjectName(name)
-    dock.setWidget(widget)
-    return dock
 
 
 class MainWindow(QMainWindow):
@@ -76,10 +76,12 @@ class MainWindow(QMainWindow):
         self.explain_view = ExplainView()
         self.training_panel = TrainingPanel()
         self.weights_view = WeightsView()
-        self.explain_dock = _dock(self, "Explain", "explain_dock", self.explain_view)
-        self.training_dock = _dock(self, "Training", "training_dock", self.training_panel)
-        self.weights_dock = _dock(self, "Weights and gradients", "weights_dock", self.weights_view)
-        self._place_docks()
+        self.explain_dock = make_dock(self, "Explain", "explain_dock", self.explain_view)
+        self.training_dock = make_dock(self, "Training", "training_dock", self.training_panel)
+        self.weights_dock = make_dock(
+            self, "Weights and gradients", "weights_dock", self.weights_view
+        )
+        place_docks(self)
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.marks = ExplainMarks(self.maps, self.inputs.input_view.item)
@@ -109,17 +111,6 @@ class MainWindow(QMainWindow):
             self._show_image()
             self._show_trace()
 
-    def _place_docks(self) -> None:
-        """Explain on the right, beside the network (its tables are tall); Training and
-        Weights as tabs below, shown when a run starts (a saved layout overrides)."""
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explain_dock)
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        for dock in (self.training_dock, self.weights_dock):
-            self.addDockWidget(bottom, dock)
-        self.tabifyDockWidget(self.training_dock, self.weights_dock)
-        self.training_dock.hide()
-        self.weights_dock.hide()
-
     def _connect(self) -> None:
         s = self.session
         s.model_changed.connect(self._show_model)
@@ -137,9 +128,9 @@ class MainWindow(QMainWindow):
         self.inputs.undo_button.setDefaultAction(self.actions.undo)
         self.inputs.redo_button.setDefaultAction(self.actions.redo)
         self.inputs.clear_button.setDefaultAction(self.actions.clear)
-        self.maps.hovered.connect(self.status.show_hover)
+        self.maps.hovered.connect(self._show_hover)
         self.maps.map_clicked.connect(self._on_value_clicked)
-        self.overview.hovered.connect(self.status.show_hover)
+        self.overview.hovered.connect(self._show_hover)
         self.overview.clicked.connect(self._on_value_clicked)
         self.overview.layer_clicked.connect(self.show_detail)
         self.prediction.clicked.connect(self._on_softmax_clicked)
@@ -202,8 +193,9 @@ class MainWindow(QMainWindow):
         if trace is None and s.source.kind == "file":
             note = f"{s.source.name}: no digit found"
         self.prediction.set_probabilities(None if trace is None else trace.probabilities, note)
-        self.overview.set_trace(s.image, trace)
         self.maps.set_trace(trace)
+        levels = [panel.output.levels() for panel in self.maps.panels]
+        self.overview.set_trace(s.image, trace, levels)  # one colour scale per layer
 
     def show_detail(self, layer: int) -> None:
         """The panels of ``layer`` (kernels, maps before and after the activation) below the
@@ -240,6 +232,11 @@ class MainWindow(QMainWindow):
         self.training_panel.add_progress(progress)
         self.status.set_progress(progress)
         self.weights_view.add_gradients(progress)
+
+    def _show_hover(self, text: str) -> None:
+        """The value under the cursor: beside it, and in the status bar."""
+        self.status.show_hover(text)
+        QToolTip.showText(QCursor.pos(), text)
 
     def _on_value_clicked(self, layer: int, channel: int, row: int, col: int) -> None:
         if layer == len(self.session.model.infos):  # the overview's softmax column

@@ -58,11 +58,12 @@ class FileController(QObject):
         try:
             model, info = load_model(path)
             image = session.image if session.image is not None else np.zeros((28, 28))
-            trace_image(model, image)
+            if not np.isfinite(trace_image(model, image).probabilities).all():
+                raise ValueError("its probabilities for the current input are not numbers")
         except ModelFileError as error:
             session.error.emit("Cannot open the model", str(error))
             return False
-        except (RuntimeError, ValueError) as error:  # it loads, but cannot classify
+        except (RuntimeError, ValueError, MemoryError) as error:  # it loads, but cannot classify
             session.error.emit("Cannot open the model", f"{name} cannot classify: {error}")
             return False
 

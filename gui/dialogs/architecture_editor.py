@@ -11,9 +11,9 @@ editor and its edits).
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 from convlens.engine import spec
+from convlens.engine.files import atomic_write
 from convlens.engine.presets import PRESETS
 from convlens.gui.dialogs.layer_form import LayerForm
 from convlens.gui.views.layer_text import describe_layer
@@ -191,7 +191,7 @@ class ArchitectureEditor(QDialog):
         if not path:
             return
         try:
-            Path(path).write_text(self._architecture.to_json() + "\n", encoding="utf-8")
+            atomic_write(path, (self._architecture.to_json() + "\n").encode("utf-8"))
         except OSError as error:
             QMessageBox.warning(self, "Cannot save the architecture", f"{path}:\n{error}")
 
@@ -201,14 +201,10 @@ class ArchitectureEditor(QDialog):
         )
         if not path:
             return
-        try:
-            architecture = spec.Architecture.from_json(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, spec.ArchitectureError) as error:
-            QMessageBox.warning(
-                self,
-                "Cannot load the architecture",
-                f"{Path(path).name} is not an architecture:\n{error}",
-            )
+        try:  # regular files only, size-capped: a FIFO or /dev/zero cannot hang the editor
+            architecture = spec.Architecture.from_file(path)
+        except spec.ArchitectureError as error:
+            QMessageBox.warning(self, "Cannot load the architecture", str(error))
             return
         self.set_architecture(architecture)
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 import numpy as np
 import shiboken6
 from convlens.engine import explain as ex
+from convlens.engine.receptive_field import receptive_field
 from convlens.gui.views.feature_maps import FeatureMapView
 from convlens.gui.views.map_grid import MapGrid
 from convlens.gui.views.number_grid import FIELD_COLOR, field_item, padding_item
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
-CELL_COLOR = "#00c853"  # the explained output cell: green, apart from the yellow window
+CELL_COLOR = "#00c853"  # the explained output cell and its kernel: green
+INPUT_FIELD_COLOR = "#ff6d00"  # what a deeper unit sees of the input image: orange
 
 
 def _cell_item(parent: QGraphicsItem, row: int, col: int, color: str = FIELD_COLOR):
@@ -40,6 +44,8 @@ class ExplainMarks:
         self.field_outlines: list[QGraphicsRectItem] = []  # on the explained layer's input
         self.cell_outline: QGraphicsRectItem | None = None  # on the explained value's map
         self._padding_outlines: list[QGraphicsRectItem] = []
+        # the input image's field of a deeper unit, the kernel in use among the kernels
+        self.context_outlines: list[QGraphicsRectItem] = []
         self._filled: tuple[int, int] | None = None  # (layer, map) shown part-filled
 
     def _input_items(self, layer: int) -> list | None:
@@ -67,23 +73,50 @@ class ExplainMarks:
         elif hasattr(e, "position") and len(e.position) == 3 and inputs is not None:
             channel, row, col = e.position  # an element-wise layer: the same cell on its input
             self.field_outlines.append(_cell_item(inputs[channel], row, col))
-        output = self._maps.panels[layer].output
         position = output_position(e)
+        if layer > 0 and len(position) == 3:  # a deeper unit: what it sees of the input image
+            infos = [panel.info for panel in self._maps.panels]
+            field = receptive_field(infos, layer, *position[1:])
+            self.context_outlines.append(self._rect(self._input_item, field, INPUT_FIELD_COLOR))
+        kernels = self._maps.panels[layer].kernels
+        if isinstance(e, ex.ConvExplanation) and kernels is not None:  # the kernel in use
+            item = kernels.items[e.channel]
+            self.context_outlines.append(self._rect(item, None, CELL_COLOR))
+        output = self._maps.panels[layer].output
         if isinstance(output, MapGrid):
             channel, row, col = position
             self.cell_outline = _cell_item(output.items[channel], row, col, CELL_COLOR)
         else:
             self.cell_outline = _cell_item(output.item, 0, position[0], CELL_COLOR)
 
+    @staticmethod
+    def _rect(parent: QGraphicsItem, field, color: str) -> QGraphicsRectItem:
+        """An outline of ``field`` (top, left, bottom, right; None: all of ``parent``)."""
+        rect = parent.boundingRect() if field is None else None
+        if field is not None:
+            rect = QRectF(field.left, field.top, field.right - field.left, field.bottom - field.top)
+        item = QGraphicsRectItem(rect, parent)
+        pen = QPen(QColor(color), 2)
+        pen.setCosmetic(True)
+        item.setPen(pen)
+        item.setZValue(11)
+        return item
+
     def clear(self) -> None:
         """No outline left; no map part-filled."""
         self.restore_fill()
-        items = [*self.field_outlines, *self._padding_outlines, self.cell_outline]
+        items = [
+            *self.field_outlines,
+            *self._padding_outlines,
+            *self.context_outlines,
+            self.cell_outline,
+        ]
         for item in items:
             # An item whose map was rebuilt went with it; the others leave their scene.
             if item is not None and shiboken6.isValid(item) and item.scene() is not None:
                 item.scene().removeItem(item)
-        self.field_outlines, self._padding_outlines, self.cell_outline = [], [], None
+        self.field_outlines, self._padding_outlines, self.context_outlines = [], [], []
+        self.cell_outline = None
 
     def fill_until(self, layer: int, channel: int, index: int) -> None:
         """Show map ``channel`` of ``layer`` computed up to cell ``index`` (row-major)."""

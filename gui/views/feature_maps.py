@@ -28,7 +28,8 @@ def wrap_vector(vector: np.ndarray) -> np.ndarray:
 
 class FeatureMapView(QScrollArea):
     """A scrolling column of layer panels; hover reports values, a click on a value says which
-    (``map_clicked``: explain mode), a double click (or a click on a kernel) enlarges the map."""
+    (``map_clicked``: explain mode), a double click enlarges the map, kernel or vector, in a
+    dialog where a click says which value too."""
 
     map_clicked = Signal(int, int, int, int)  # layer, channel, row, col (vectors: 0, 0, unit)
     hovered = Signal(str)  # what is under the cursor, in words
@@ -115,8 +116,8 @@ class FeatureMapView(QScrollArea):
             self.hovered.emit(text)
 
     def _on_clicked(self, layer: int, kind: str, index: int, row: int, col: int) -> None:
-        if kind == KERNELS:  # nothing to explain in a weight: enlarge the filter at once
-            self.enlarge(layer, kind, index)
+        if kind == KERNELS:  # a weight is not computed from anything
+            self.hovered.emit("Double-click a kernel to enlarge it")
         else:  # a dialog now would cover the outlines that explain mode draws on the maps
             self.map_clicked.emit(layer, index, row, col)
 
@@ -127,10 +128,24 @@ class FeatureMapView(QScrollArea):
         """Show map (or filter) ``index`` of ``layer`` big, in a dialog that follows updates."""
         if self.dialog is None:
             self.dialog = MapDialog(self)
+            self.dialog.clicked.connect(self._on_dialog_clicked)
         self._enlarged = (layer, kind, index)
         self._refresh_dialog()
         self.dialog.show()
         self.dialog.raise_()
+
+    def _on_dialog_clicked(self, row: int, col: int) -> None:
+        """A click on the enlarged map (or wrapped vector) explains exactly that value."""
+        layer, kind, index = self._enlarged
+        if kind == KERNELS:
+            return  # a weight is not computed from anything
+        view = self.panels[layer].output
+        if isinstance(view, MapGrid):
+            self.map_clicked.emit(layer, index, row, col)
+            return
+        unit = row * wrap_vector(view.data[0, 0]).shape[1] + col
+        if unit < view.data.shape[2]:
+            self.map_clicked.emit(layer, 0, 0, unit)
 
     def _refresh_dialog(self) -> None:
         if self.dialog is None or self._enlarged is None:

@@ -7,13 +7,17 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.map_image import COLORMAP, MapImage
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
 
 Describe = Callable[[int, int, float], str | None]  # row, col, value -> readout (None: nothing)
 
 
 class MapDialog(QDialog):
-    """Non-modal; ``show_map`` replaces what it shows, so it can follow live updates."""
+    """Non-modal; ``show_map`` replaces what it shows, so it can follow live updates.
+    ``clicked(row, col)``: a left click on a value (the window explains it)."""
+
+    clicked = Signal(int, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -36,6 +40,7 @@ class MapDialog(QDialog):
         layout.addWidget(self.readout)
         self._describe: Describe | None = None
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     def show_map(
         self, title: str, values: np.ndarray, levels: tuple[float, float], describe: Describe
@@ -49,13 +54,25 @@ class MapDialog(QDialog):
         if shape_changed:
             self.plot.autoRange(padding=0.02)
 
-    def _on_mouse_moved(self, scene_pos) -> None:
+    def cell_at(self, scene_pos) -> tuple[int, int] | None:
+        """(row, col) of the value under a scene point, or None."""
         image = self.item.image
-        if image is None or self._describe is None:
-            return
+        if image is None:
+            return None
         point = self.item.mapFromScene(scene_pos)
         row, col = int(np.floor(point.y())), int(np.floor(point.x()))
-        if 0 <= row < image.shape[0] and 0 <= col < image.shape[1]:
-            text = self._describe(row, col, float(image[row, col]))
+        inside = 0 <= row < image.shape[0] and 0 <= col < image.shape[1]
+        return (row, col) if inside else None
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        cell = self.cell_at(scene_pos)
+        if cell is not None and self._describe is not None:
+            text = self._describe(*cell, float(self.item.image[cell]))
             if text:
                 self.readout.setText(text)
+
+    def _on_mouse_clicked(self, event) -> None:
+        cell = self.cell_at(event.scenePos())
+        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
+            event.accept()
+            self.clicked.emit(*cell)

@@ -206,8 +206,10 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         self.view.addItem(links)
 
     # --- values ----------------------------------------------------------------------------
-    def set_trace(self, image: np.ndarray | None, trace: Trace | None) -> None:
-        """The input image (28, 28) and every layer's output; None: a blank input."""
+    def set_trace(self, image: np.ndarray | None, trace: Trace | None, levels=None) -> None:
+        """The input image (28, 28) and every layer's output; None: a blank input.
+        ``levels``: each layer's colour scale, when another view of the same values has one
+        (the same value then has the same colour in both)."""
         if not self.columns:
             return
         ink = np.zeros((28, 28), np.float32) if image is None else image
@@ -219,12 +221,13 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
                 values = trace.outputs[column.layer]
             else:
                 values = trace.probabilities
-            self._show(column, values)
+            given = levels[column.layer] if levels and column.layer < len(levels) else None
+            self._show(column, values, given)
 
-    def _show(self, column: Column, values: np.ndarray) -> None:
+    def _show(self, column: Column, values: np.ndarray, levels=None) -> None:
         if column.layer == len(self.infos):
             levels = (-1.0, 1.0)  # probabilities: one fixed scale
-        else:
+        elif levels is None:
             levels = steady_levels(values, column.fitted)
             if values.any():
                 column.fitted = levels

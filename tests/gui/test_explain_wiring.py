@@ -138,3 +138,15 @@ def test_the_explanation_follows_the_drawing_and_the_model(window, digit):
 
     window.explain_dock.toggleViewAction().trigger()  # closing the panel leaves explain mode
     assert window.session.explanation is None and window.marks.cell_outline is None
+
+
+def test_a_deeper_unit_shows_its_field_on_the_input_and_its_kernel(window, digit):
+    window.session.explain_at(3, 7, 2, 4)  # the second conv, row 2, column 4
+    window.flush()
+    field, kernel = window.marks.context_outlines
+    assert field.parentItem() is window.inputs.input_view.item
+    # its 3x3 window (padding 1) reads pooled rows 1..3, columns 3..5; the 2x2 pool makes them
+    # rows 2..7, columns 6..11 of the first conv, whose 5x5 windows (padding 2) read input
+    # rows 0..9 and columns 4..13
+    assert field.rect() == QRectF(4, 0, 10, 10)
+    assert kernel.parentItem() is window.maps.panels[3].kernels.items[7]

@@ -39,6 +39,10 @@ def test_first_start_shows_the_sample_digit_in_every_layer(first_start):
         overview.columns[-1].items[0].image[:, 0], session.trace.probabilities
     )
     assert window.canvas.ink().any()  # the sample is on the canvas, to draw over
+    for layer, panel in enumerate(window.maps.panels):  # one colour scale per layer
+        np.testing.assert_array_equal(
+            overview.columns[layer + 1].items[0].levels, panel.output.levels()
+        )
 
 
 @pytest.mark.parametrize("layer, index, row, col", [(0, 5, 9, 17), (3, 40, 6, 2), (8, 0, 0, 77)])
@@ -88,3 +92,20 @@ def test_nothing_of_the_left_column_overlaps_on_a_laptop_screen(window, qtbot):
     assert window.statusBar().isVisible() and window.rect().contains(
         _rect(window.statusBar(), window)
     )
+
+
+@pytest.mark.parametrize("layer, row, col", [(6, 20, 31), (2, 5, 9)])
+def test_a_click_in_an_enlarged_view_explains_exactly_that_value(window, digit, layer, row, col):
+    """The flattened vector's 2,352 values, wrapped 49 to a row when enlarged, and a pooled
+    map: a real click on one cell explains that cell and no neighbour."""
+    window.maps.enlarge(layer, "output", 4)
+    dialog = window.maps.dialog
+    scene = dialog.item.mapToScene(QPointF(col + 0.5, row + 0.5))
+    viewport_point = dialog.plot.mapFromScene(scene)
+    QTest.mouseClick(dialog.plot.viewport(), Qt.MouseButton.LeftButton, pos=viewport_point)
+    window.flush()
+    e = window.session.explanation
+    if layer == 6:
+        assert isinstance(e, ex.FlattenExplanation) and e.index == row * 49 + col
+    else:
+        assert isinstance(e, ex.PoolExplanation) and (e.channel, e.row, e.col) == (4, row, col)
