@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from datetime import UTC, datetime
@@ -285,13 +286,13 @@ def parser(extra=()) -> argparse.ArgumentParser:
 
 
 def _hint(args, error: Exception) -> str:
-    """How to get MNIST, when a command failed for the lack of it."""
-    data = getattr(args, "data", "")
-    if not isinstance(error, mnist.DatasetError) or data == "" or args.command == "download":
+    """How to get MNIST, when a command that reads it failed for the lack of it."""
+    if not isinstance(error, mnist.DatasetError) or args.command == "download":
         return ""
-    if mnist.has_mnist(mnist.resolve_data_dir(data)):
-        return ""  # the files are there but damaged: downloading skips them
-    return " (to download it: convlens download" + (f" --data {data})" if data else ")")
+    if not hasattr(args, "data") or mnist.has_mnist(mnist.resolve_data_dir(args.data)):
+        return ""  # not a command that reads MNIST, or its files are there but damaged
+    where = f" --data {shlex.quote(args.data)}" if args.data else ""
+    return f" (to download it: convlens download{where})"
 
 
 def run(args: argparse.Namespace) -> int:
