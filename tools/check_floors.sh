@@ -28,5 +28,5 @@ echo "floors:" $floors
 # shellcheck disable=SC2086  # one requirement per word
 "$venv/bin/pip" install -q $floors
 "$venv/bin/pip" install -q --no-deps -e .
-"$venv/bin/pip" list 2>/dev/null | grep -iE "^(torch|numpy|safetensors|pillow|pyside6|shiboken6|pyqtgraph|pytest|ruff) "
+"$venv/bin/pip" list 2>/dev/null | grep -iE "^(torch|numpy|safetensors|pillow|pyside6[-_]essentials|shiboken6|pyqtgraph|pytest|pytest-qt|ruff) "
 "$venv/bin/python" -m pytest "$@"
