@@ -89,6 +89,24 @@ def missing_libraries(libraries: Iterable[Library]) -> list[Library]:
     return missing
 
 
+def x_server_answers(display: str) -> bool | None:
+    """Whether the X server of `display` accepts a connection (as Qt's xcb plugin makes it);
+    None when libxcb itself is missing (missing_libraries reports that)."""
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return None
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)  # never NULL, even on failure
+    try:
+        return xcb.xcb_connection_has_error(connection) == 0
+    finally:
+        xcb.xcb_disconnect(connection)
+
+
 def install_advice(missing: Iterable[Library]) -> str:
     """The install commands for Debian/Ubuntu and for Fedora, each package named once."""
     missing = list(missing)
@@ -130,6 +148,12 @@ def display_problem(
         )
     missing = missing_libraries([*gui_libraries, *libraries.get(platform, ())])
     if not missing:
+        if platform == "xcb" and x_server_answers(env["DISPLAY"]) is False:
+            return (
+                f"ConvLens cannot open its window: the X display {env['DISPLAY']} (DISPLAY) "
+                "does not answer: is the X server running, and may this user connect to it "
+                f"(xhost, or ssh -X)?\n{HEADLESS}"
+            )
         return None
     return (
         f"ConvLens cannot open its window: Qt's {platform} platform needs system libraries that "

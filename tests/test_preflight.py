@@ -57,7 +57,6 @@ def test_a_platform_asked_for_without_its_display():
     [
         ({"QT_QPA_PLATFORM": "offscreen"}, "linux"),
         ({"QT_QPA_PLATFORM": "minimal"}, "linux"),
-        ({"DISPLAY": ":0"}, "linux"),
         ({"WAYLAND_DISPLAY": "wayland-0"}, "linux"),
         ({}, "darwin"),
         ({}, "win32"),
@@ -94,6 +93,32 @@ def test_the_gui_libraries_are_checked_for_every_platform():
     message = display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux", NONE, [absent])
     assert "Qt's offscreen platform needs" in message
     assert "sudo apt-get install libconvlens-absent7\n" in message
+
+
+@pytest.fixture(scope="module")
+def x_display():
+    """A real X server (Xvfb) on a display number it picks itself."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("needs Xvfb (Debian: apt-get install xvfb)")
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", "1", "-nolisten", "tcp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    number = server.stdout.readline().decode().strip()  # written once it accepts connections
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+    server.stdout.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 on Linux")
+def test_the_x_server_must_answer(x_display):
+    assert problem({"DISPLAY": x_display}) is None
+    silent = next(f":{n}" for n in range(900, 999) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    message = problem({"DISPLAY": silent})
+    assert message.startswith(f"ConvLens cannot open its window: the X display {silent} ")
+    assert "does not answer" in message and "convlens predict" in message
 
 
 def _needed(path: Path) -> set[str]:
