@@ -1,41 +1,75 @@
-"""The headless commands: ``train``, ``eval`` and ``predict``."""
+"""The command line: ``convlens COMMAND ...``, and the headless commands themselves.
+
+Each command is declared by one ``add_NAME(commands)`` function: it adds its subparser, its
+options, and ``set_defaults(run=_NAME)`` (plus ``check=`` for rules between options); the
+``_NAME(args) -> int`` functions below do the work. ``COMMANDS`` lists them in help order;
+main.py adds ``gui`` the same way, so that Qt is imported only when a window is to open.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shlex
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
 from convlens.engine import images, mnist, recipes, training
-from convlens.engine.device import describe, pick_device
-from convlens.engine.explain_cli import add_explain, run_explain
+from convlens.engine.arguments import build_parser, option_name
+from convlens.engine.device import CHOICES, describe, pick_device
+from convlens.engine.explain_cli import add_explain
 from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
 from convlens.engine.network import predict
 from convlens.engine.presets import PRESETS
 from convlens.engine.shipped import DEFAULT_MODEL
 from convlens.engine.spec import Architecture, ArchitectureError
+from convlens.engine.terminal import DownloadProgress, ProgressBar
+
+DATA_HELP = f"MNIST folder (default: ${mnist.DATA_ENV_VAR}, else {mnist.default_data_dir()})"
+# What `train --fast` still takes from the command line: it would ignore any other option.
+FAST_KEEPS = ("data", "device", "seed", "out")
+# Seconds to wait before each new try of a failed download (then it gives up).
+RETRY_DELAYS = (1.0, 3.0)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def add_train(commands) -> None:
+    """The ``train`` command."""
     train = commands.add_parser("train", help="train a model on MNIST and save it")
-    train.add_argument("--data", help=f"MNIST folder (default: ${mnist.DATA_ENV_VAR} or the cache)")
+    train.add_argument("--data", metavar="DIR", help=DATA_HELP)
     train.add_argument("--arch", help="architecture JSON file, or a preset: " + ", ".join(PRESETS))
-    train.add_argument("--fast", action="store_true", help="the fast recipe (see README)")
+    train.add_argument(
+        "--fast",
+        action="store_true",
+        help="the fast recipe (see README); it takes only "
+        + ", ".join(f"--{k}" for k in FAST_KEEPS),
+    )
     defaults = training.TrainConfig()
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    train.add_argument("--lr", type=float, default=defaults.lr)
-    train.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
-    train.add_argument("--schedule", choices=("onecycle", "cosine", "constant"))
-    train.add_argument("--loss", choices=("ce", "mse"), default=defaults.loss)
+    train.add_argument("--epochs", type=int, default=defaults.epochs, help="passes over the data")
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images a step")
+    train.add_argument("--lr", type=float, default=defaults.lr, help="(peak) learning rate")
+    train.add_argument(
+        "--optimizer",
+        choices=("sgd", "adam"),
+        default=defaults.optimizer,
+        help="sgd (momentum 0.9) or adam",
+    )
+    train.add_argument(
+        "--schedule",
+        choices=("onecycle", "cosine", "constant"),
+        default=defaults.schedule,
+        help="learning-rate schedule",
+    )
+    train.add_argument(
+        "--loss",
+        choices=("ce", "mse"),
+        default=defaults.loss,
+        help="cross-entropy, or 1/2 sum (target - softmax)^2",
+    )
     train.add_argument(
         "--label-smoothing", type=float, default=defaults.label_smoothing, help="ce only"
     )
@@ -44,21 +78,60 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--dropout", type=float, help="rate of every dropout layer")
     train.add_argument("--augment", action="store_true", help="random warps and stroke widths")
     train.add_argument("--limit", type=_positive, help="train on the first N images only")
-    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", default="model.safetensors", help="where to save the model")
+    train.add_argument("--device", choices=CHOICES, default="auto", help="where to compute")
+    train.add_argument("--seed", type=int, default=0, help="seed of the weights and the shuffle")
+    train.add_argument(
+        "--out", metavar="FILE", default="model.safetensors", help="where to save the model"
+    )
+    train.set_defaults(run=_train, check=_check_train)
 
+
+def _check_train(parser: argparse.ArgumentParser, args, given: set[str]) -> None:
+    if args.fast and (ignored := sorted(given - {"fast", *FAST_KEEPS})):
+        flags = ", ".join(option_name(parser, dest) for dest in ignored)
+        parser.error(f"--fast trains its own recipe and would ignore {flags}")
+
+
+def add_eval(commands) -> None:
+    """The ``eval`` command."""
     evaluate = commands.add_parser("eval", help="accuracy on the MNIST test split")
-    evaluate.add_argument("--model", default=str(DEFAULT_MODEL))
-    evaluate.add_argument("--data")
+    evaluate.add_argument("--model", metavar="FILE", default=str(DEFAULT_MODEL), help="model")
+    evaluate.add_argument("--data", metavar="DIR", help=DATA_HELP)
     evaluate.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    evaluate.set_defaults(run=_eval)
 
+
+def add_predict(commands) -> None:
+    """The ``predict`` command."""
     pred = commands.add_parser("predict", help="classify image files")
-    pred.add_argument("files", nargs="+")
-    pred.add_argument("--model", default=str(DEFAULT_MODEL))
+    pred.add_argument("files", nargs="+", help="image files (PNG, JPEG, ...)")
+    pred.add_argument("--model", metavar="FILE", default=str(DEFAULT_MODEL), help="model")
     pred.add_argument("--json", action="store_true", help="one JSON object per line")
-    add_explain(commands)
-    return parser
+    pred.set_defaults(run=_predict)
+
+
+def add_download(commands) -> None:
+    """The ``download`` command."""
+    download = commands.add_parser(
+        "download",
+        help="download MNIST and check its SHA-256 sums",
+        description="Download the four MNIST files that the folder lacks, check each against "
+        "its SHA-256 sum and keep them there; a failed download is tried again after "
+        + " and ".join(f"{delay:g}" for delay in RETRY_DELAYS)
+        + " s.",
+    )
+    download.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    download.add_argument(
+        "--mirror",
+        action="append",
+        metavar="URL",
+        help="a base URL to download from instead of the usual mirrors (repeatable)",
+    )
+    download.set_defaults(run=_download)
+
+
+# In help order; main.py adds `gui`. A new command is one more add_NAME function here.
+COMMANDS = (add_train, add_eval, add_predict, add_download, add_explain)
 
 
 def _positive(text: str) -> int:
@@ -128,25 +201,6 @@ def _save_or_keep(out: str, model, info: ModelInfo) -> int:
         file=sys.stderr,
     )
     return 1
-
-
-class ProgressBar:
-    """One self-rewriting line on stderr."""
-
-    def __init__(self, stream=sys.stderr, width: int = 30):
-        self.stream, self.width = stream, width
-
-    def __call__(self, p: training.Progress) -> None:
-        filled = int(self.width * p.fraction)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(
-            f"\repoch {p.epoch}/{p.epochs} [{bar}] loss {p.data_loss:.4f}"
-            f"{f' + reg {p.reg_loss:.4f}' if p.reg_loss else ''} acc {p.accuracy:.3f} "
-            f"{p.samples_per_s:,.0f} img/s  {p.eta:4.0f}s left "
-        )
-        if p.step == p.steps:
-            self.stream.write("\n")
-        self.stream.flush()
 
 
 def _train(args) -> int:
@@ -256,21 +310,71 @@ def _predict(args) -> int:
     return 1 if failed else 0
 
 
-def main(argv: list[str]) -> int:
-    """Run a headless command; known errors become one line on stderr and exit status 2."""
-    args = _parser().parse_args(argv)
-    commands = {"train": _train, "eval": _eval, "predict": _predict, "explain": run_explain}
+def _download(args) -> int:
+    folder = mnist.resolve_data_dir(args.data)
+    if mnist.has_mnist(folder):
+        print(f"MNIST is already in {folder}")
+        return 0
+    for delay in (*RETRY_DELAYS, None):
+        progress = DownloadProgress()
+        try:
+            # Files already downloaded (and checked) are kept: a new try fetches the rest.
+            mnist.download_mnist(folder, base_urls=args.mirror or mnist.MIRRORS, progress=progress)
+            break
+        except mnist.DatasetError as error:
+            progress.close()
+            if delay is None:
+                raise
+            print(f"{error}\ntrying again in {delay:g} s", file=sys.stderr)
+            time.sleep(delay)
+    print(f"MNIST is in {folder}")
+    return 0
+
+
+DESCRIPTION = (
+    "See how a convolutional neural network classifies a digit. With no command, ConvLens "
+    "opens its window; the other commands run in the terminal."
+)
+KNOWN_ERRORS = (
+    mnist.DatasetError,
+    ModelFileError,
+    ArchitectureError,
+    training.TrainingError,
+    ValueError,
+)
+
+
+def parser(extra=()) -> argparse.ArgumentParser:
+    """The ``convlens`` parser: the headless commands, then those of `extra` (adders)."""
+    return build_parser((*COMMANDS, *extra), DESCRIPTION)
+
+
+def _hint(args, error: Exception) -> str:
+    """How to get MNIST, when a command that reads it failed for the lack of it."""
+    if not isinstance(error, mnist.DatasetError) or args.command == "download":
+        return ""
+    if not hasattr(args, "data") or mnist.has_mnist(mnist.resolve_data_dir(args.data)):
+        return ""  # not a command that reads MNIST, or its files are there but damaged
+    where = f" --data {shlex.quote(args.data)}" if args.data else ""
+    return f" (to download it: convlens download{where})"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command; known errors become one line on stderr and exit status 2."""
     try:
-        return commands[args.command](args)
-    except (
-        mnist.DatasetError,
-        ModelFileError,
-        ArchitectureError,
-        training.TrainingError,
-        ValueError,
-    ) as error:
-        print(f"error: {error}", file=sys.stderr)
+        return args.run(args)
+    except KNOWN_ERRORS as error:
+        print(f"error: {error}{_hint(args, error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The headless commands alone (main.py adds the window): for scripts and tests."""
+    headless = parser()
+    args = headless.parse_args(argv)
+    if args.command is None:
+        headless.error("a command is required")
+    return run(args)

@@ -11,6 +11,7 @@ from convlens.engine.network import Network
 from convlens.engine.presets import default
 from convlens.engine.shipped import DEFAULT_MODEL
 from convlens.engine.training import build_model
+from convlens.gui.interrupt import install_sigint_handler
 from convlens.gui.main_window import MainWindow
 from convlens.gui.qt_check import BAD_BINDING, emit_leaks_references
 from PySide6.QtCore import QSettings
@@ -45,8 +46,9 @@ def create_window(settings: QSettings | None = None) -> MainWindow:
     return window
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Create the application, show the main window and run until it is closed."""
+def run(argv: list[str] | None = None, image: str | None = None) -> int:
+    """Create the application, show the main window (on `image`, if given) and run until it
+    is closed; Ctrl+C in the terminal closes it too."""
     app = QApplication.instance() or QApplication(sys.argv if argv is None else ["convlens", *argv])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
@@ -61,4 +63,7 @@ def run(argv: list[str] | None = None) -> int:
         QMessageBox.critical(None, "ConvLens cannot start", str(error))
         return 1
     window.show()
+    if image:
+        window.files.open_image(image)
+    install_sigint_handler(window)
     return app.exec()
