@@ -5,7 +5,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("train", "eval", "predict", "-h", "--help"):
+    if argv and argv[0] in ("train", "eval", "predict", "export-code", "-h", "--help"):
         from convlens.engine.cli import main as cli_main
 
         return cli_main(argv)

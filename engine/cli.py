@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 from convlens.engine import images, mnist, recipes, training
+from convlens.engine.code_cli import add_export_parser, run_export
 from convlens.engine.device import describe, pick_device
 from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
 from convlens.engine.network import predict
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("files", nargs="+")
     pred.add_argument("--model", default=str(DEFAULT_MODEL))
     pred.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_export_parser(commands)
     return parser
 
 
@@ -194,7 +196,7 @@ def _predict(args) -> int:
 def main(argv: list[str]) -> int:
     """Run a headless command; known errors become one line on stderr and exit status 2."""
     args = _parser().parse_args(argv)
-    commands = {"train": _train, "eval": _eval, "predict": _predict}
+    commands = {"train": _train, "eval": _eval, "predict": _predict, "export-code": run_export}
     try:
         return commands[args.command](args)
     except (
