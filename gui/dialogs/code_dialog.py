@@ -59,7 +59,7 @@ class CodeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
-        self.resize(820, 640)
+        self.resize(900, 680)
 
     def show_architecture(self, architecture: spec.Architecture) -> None:
         """Show ``architecture`` in both languages (or, if impossible, why)."""
