@@ -25,6 +25,7 @@ from convlens.engine.spec import (
     Pool,
 )
 from convlens.main import main
+from safetensors.torch import load_file
 
 from tests.conftest import ROOT
 
@@ -103,6 +104,17 @@ def test_the_pytorch_code_builds_our_network(name):
     assert got.shape == (5, 10)
     assert (got - expected).abs().max() <= 1e-5
     assert expected.std() > 0.01  # the comparison is of real, varied numbers
+
+
+def test_the_pytorch_code_runs_the_shipped_model_file_as_its_comment_says():
+    network, _ = load_model(DEFAULT_MODEL)
+    namespace = run_snippet(network.architecture)
+    model = namespace["model"]
+    namespace["load_convlens_weights"](model, load_file(DEFAULT_MODEL))
+    model.eval()
+    images = torch.rand(8, 1, 28, 28)
+    with torch.no_grad():
+        assert (model(images) - network(images)).abs().max() <= 1e-5
 
 
 def test_the_pytorch_code_writes_only_the_helpers_it_needs():
