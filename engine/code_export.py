@@ -125,8 +125,8 @@ def _torch_lines(info: spec.LayerInfo) -> list[Line]:
         args = f"{info.in_shape[0]}, {layer.filters}, {layer.size}"
         if layer.stride != 1:
             args += f", stride={layer.stride}"
-        left, right, top, bottom = info.padding
-        if len(set(info.padding)) > 1:  # 'same' with an even kernel: more zeros after
+        left = info.padding[0]
+        if len(set(info.padding)) > 1:  # 'same' needing an odd number of zeros: one more after
             pad = (f"nn.ZeroPad2d({info.padding})", "'same': zeros left, right, top, bottom")
             return [pad, (f"nn.Conv2d({args})", shape)]
         if left:
