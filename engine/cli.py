@@ -21,13 +21,14 @@ from pathlib import Path
 import torch
 from convlens.engine import images, mnist, recipes, training
 from convlens.engine.arguments import build_parser, option_name
+from convlens.engine.code_cli import add_export
 from convlens.engine.device import CHOICES, describe, pick_device
 from convlens.engine.explain_cli import add_explain
 from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
 from convlens.engine.network import predict
-from convlens.engine.presets import PRESETS
+from convlens.engine.presets import PRESETS, preset_or_file
 from convlens.engine.shipped import DEFAULT_MODEL
-from convlens.engine.spec import Architecture, ArchitectureError
+from convlens.engine.spec import ArchitectureError
 from convlens.engine.terminal import DownloadProgress, ProgressBar
 
 DATA_HELP = f"MNIST folder (default: ${mnist.DATA_ENV_VAR}, else {mnist.default_data_dir()})"
@@ -131,7 +132,7 @@ def add_download(commands) -> None:
 
 
 # In help order; main.py adds `gui`. A new command is one more add_NAME function here.
-COMMANDS = (add_train, add_eval, add_predict, add_download, add_explain)
+COMMANDS = (add_train, add_eval, add_predict, add_download, add_explain, add_export)
 
 
 def _positive(text: str) -> int:
@@ -143,14 +144,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
     return value
-
-
-def _architecture(arg: str | None) -> Architecture:
-    if arg is None:
-        return PRESETS["default"]()
-    if arg in PRESETS:
-        return PRESETS[arg]()
-    return Architecture.from_file(arg)
 
 
 def _check_out(out: str) -> None:
@@ -208,7 +201,7 @@ def _train(args) -> int:
         architecture, config = recipes.fast_recipe()
         config.device, config.seed = args.device, args.seed
     else:
-        architecture = _architecture(args.arch)
+        architecture = preset_or_file(args.arch)
         config = training.TrainConfig(
             epochs=args.epochs,
             batch_size=args.batch_size,

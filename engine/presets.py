@@ -121,3 +121,12 @@ PRESETS = {
     "tiny": tiny,
     "deep_sigmoid": deep_sigmoid,
 }
+
+
+def preset_or_file(name: str | None) -> Architecture:
+    """A preset by name, else an architecture JSON file (None: the default network)."""
+    if name is None:
+        return default()
+    if name in PRESETS:
+        return PRESETS[name]()
+    return Architecture.from_file(name)

@@ -64,7 +64,7 @@ def build_menus(window) -> Actions:
         window, file, "Save model…", files.ask_save_model, QKeySequence.StandardKey.Save
     )
     file.addSeparator()
-    quit_ = _action(window, file, "Quit", window.close, QKeySequence.StandardKey.Quit)
+    quit_ = _action(window, file, "Quit", window.close, "Ctrl+Q")  # StandardKey.Quit: none on some
 
     edit = bar.addMenu("&Edit")
     undo = _action(window, edit, "Undo", window.canvas.undo, QKeySequence.StandardKey.Undo)
@@ -100,6 +100,7 @@ def build_menus(window) -> Actions:
     for name, make in PRESETS.items():
         preset = _action(window, presets, name, lambda make=make: model.apply_architecture(make()))
         preset.setToolTip(make.__doc__)
+    _action(window, model_menu, "Show as code…", window.show_code)
     model_menu.addSeparator()
     model_menu.addAction(window.explain_dock.toggleViewAction())
 
@@ -108,6 +109,7 @@ def build_menus(window) -> Actions:
     download_data = _action(window, data_menu, "Download MNIST", data.download)
 
     help_menu = bar.addMenu("&Help")
+    _action(window, help_menu, "Guide", window.show_guide, "F1")
     about = _action(window, help_menu, "About ConvLens", lambda: show_about(window))
     return Actions(
         open_image, paste, open_model, save_model, quit_, undo, redo, clear, eraser_action,

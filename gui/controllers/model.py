@@ -8,12 +8,16 @@ from convlens.engine.training import build_model
 from convlens.gui.controllers.guard import UnsavedGuard
 from convlens.gui.dialogs.architecture_editor import ArchitectureEditor
 from convlens.gui.session import Session
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 
 class ModelController(QObject):
-    """Opens the (non-modal) architecture editor and applies what it or a preset gives."""
+    """Opens the (non-modal) architecture editor and applies what it or a preset gives.
+    ``editing(architecture)``: the editor's architecture after each edit, and the model's
+    again once the editor closes (the code view follows it)."""
+
+    editing = Signal(object)
 
     def __init__(self, session: Session, guard: UnsavedGuard, parent: QWidget):
         super().__init__(parent)
@@ -28,6 +32,8 @@ class ModelController(QObject):
             self.editor.close()
         editor = ArchitectureEditor(self._session.model.architecture, self._parent)
         editor.apply_requested.connect(self._on_apply_requested)
+        editor.changed.connect(self.editing)
+        editor.finished.connect(lambda _: self.editing.emit(self._session.model.architecture))
         editor.resize(980, 600)  # every column in sight (its size hint hides the last ones)
         editor.show()
         self.editor = editor

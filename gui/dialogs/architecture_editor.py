@@ -45,6 +45,7 @@ class ArchitectureEditor(QDialog):
     """Add (push), pop, insert, remove and reorder layers and edit each one's settings."""
 
     apply_requested = Signal(object, bool)  # engine.spec.Architecture, close when applied
+    changed = Signal(object)  # engine.spec.Architecture: after every edit, even an impossible one
 
     def __init__(self, architecture: spec.Architecture, parent=None):
         super().__init__(parent)
@@ -250,6 +251,7 @@ class ArchitectureEditor(QDialog):
             self.status.setStyleSheet("color: #b00020")
         for button in (QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Apply):
             self.box.button(button).setEnabled(error is None)
+        self.changed.emit(self.architecture())
 
     def _on_selection(self) -> None:
         index = self.selected()
