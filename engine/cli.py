@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
-from convlens.engine import images, mnist, recipes, training
+from convlens.engine import finetune, history, images, mnist, my_digits, recipes, training
 from convlens.engine.device import describe, pick_device
 from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
 from convlens.engine.network import predict
@@ -44,10 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="model.safetensors", help="where to save the model")
+    train.add_argument("--init", help="start from this model file's weights ('default': shipped)")
+    train.add_argument("--extra", help="add a folder of labelled images (a folder per class 0-9)")
+    train.add_argument("--extra-repeat", type=int, help="times per epoch (default: 5%% of the mix)")
+    train.add_argument("--finetune", action="store_true", help="the fine-tune recipe (see README)")
+    train.add_argument("--validation", type=int, default=0, help="hold out the last N images")
+    train.add_argument("--max-steps", type=int, help="stop after N steps")
 
     evaluate = commands.add_parser("eval", help="accuracy on the MNIST test split")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL))
     evaluate.add_argument("--data")
+    evaluate.add_argument("--folder", help="a folder of labelled images instead of MNIST")
     evaluate.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
     pred = commands.add_parser("predict", help="classify image files")
@@ -89,11 +96,17 @@ class ProgressBar:
 
 
 def _train(args) -> int:
-    if args.fast:
+    extra = my_digits.load_folder(args.extra) if args.extra else None
+    # Without --data, --extra alone trains on the folder only (no MNIST).
+    data = mnist.load_mnist(mnist.resolve_data_dir(args.data)) if args.data or not extra else None
+    base_count = len(data.train_images) if data else 0
+    if args.finetune:
+        config = finetune.finetune_config(len(extra.images) if extra else 0, base_count)
+        config.device, config.seed = args.device, args.seed
+    elif args.fast:
         architecture, config = recipes.fast_recipe()
         config.device, config.seed = args.device, args.seed
     else:
-        architecture = _architecture(args.arch)
         config = training.TrainConfig(
             epochs=args.epochs,
             batch_size=args.batch_size,
@@ -111,40 +124,72 @@ def _train(args) -> int:
         )
         if args.schedule:
             config.schedule = args.schedule
+    config.validation = args.validation
+    config.max_steps = args.max_steps or config.max_steps
+    if extra:
+        _say_problems(extra.problems)
+        repeat = finetune.extra_repeat(len(extra.images), base_count)
+        config.extra_repeat = args.extra_repeat or repeat
+    if args.init:
+        model, _ = finetune.start_model(args.init)
+        architecture = model.architecture
+    else:
+        if not args.fast:
+            architecture = _architecture(args.arch)
+        model = training.build_model(architecture, config.seed)
     device = pick_device(config.device)
-    data = mnist.load_mnist(mnist.resolve_data_dir(args.data))
-    model = training.build_model(architecture, config.seed)
     print(
         f"training {architecture.name} ({architecture.analyse().params:,} parameters) "
         f"on {describe(device)}",
         file=sys.stderr,
     )
-    result = training.train(
-        model,
-        torch.from_numpy(data.train_images),
-        torch.from_numpy(data.train_labels),
-        config,
-        progress=ProgressBar(),
+    empty = (torch.zeros(0, 28, 28, dtype=torch.uint8), torch.zeros(0, dtype=torch.long))
+    train_x, train_y = (
+        (torch.from_numpy(data.train_images), torch.from_numpy(data.train_labels))
+        if data
+        else empty
     )
-    evaluation = training.evaluate(
-        model, torch.from_numpy(data.test_images), torch.from_numpy(data.test_labels)
+    extra_xy = (torch.from_numpy(extra.images), torch.from_numpy(extra.labels)) if extra else None
+    result = training.train(model, train_x, train_y, config, progress=ProgressBar(), extra=extra_xy)
+    if result.warning:
+        print(f"warning: {result.warning}", file=sys.stderr)
+    where, test_x, test_y = (
+        ("test accuracy", data.test_images, data.test_labels)
+        if data
+        else (f"accuracy on {args.extra} (trained on it)", extra.images, extra.labels)
     )
+    evaluation = training.evaluate(model, torch.from_numpy(test_x), torch.from_numpy(test_y))
     facts = {
-        "epochs": config.epochs,
+        "epochs": result.history[-1].epoch if result.history else 0,
         "test_accuracy": evaluation.accuracy,
         "train_seconds": round(result.seconds, 1),
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "recipe": {k: v for k, v in vars(config).items()},
     }
-    save_model(args.out, model.cpu(), ModelInfo(architecture.name, facts))
-    print(f"trained in {result.seconds:.1f} s: test accuracy {evaluation.accuracy:.2%}")
+    run = history.run_history(
+        config, result, evaluation, start=str(args.init or "random"), extra=args.extra
+    )
+    save_model(args.out, model.cpu(), ModelInfo(architecture.name, facts, history=run))
+    print(f"trained in {result.seconds:.1f} s: {where} {evaluation.accuracy:.2%}")
     print(f"saved {args.out}")
     return 0
 
 
+def _say_problems(problems: list[str]) -> None:
+    for problem in problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+
+
 def _eval(args) -> int:
     model, info = load_model(args.model)
-    test_images, test_labels = mnist.load_test_split(mnist.resolve_data_dir(args.data))
+    if args.folder:
+        found = my_digits.load_folder(args.folder)
+        _say_problems(found.problems)
+        if not len(found.labels):
+            raise mnist.DatasetError(f"{args.folder} holds no readable labelled digits")
+        test_images, test_labels = found.images, found.labels
+    else:
+        test_images, test_labels = mnist.load_test_split(mnist.resolve_data_dir(args.data))
     evaluation = training.evaluate(
         model, torch.from_numpy(test_images), torch.from_numpy(test_labels)
     )
@@ -159,7 +204,10 @@ def _eval(args) -> int:
             )
         )
         return 0
-    print(f"{info.name}: test accuracy {evaluation.accuracy:.2%} on {len(test_labels):,} images")
+    where = args.folder or "the test split"
+    print(
+        f"{info.name}: accuracy {evaluation.accuracy:.2%} on {len(test_labels):,} images of {where}"
+    )
     print("per class: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(evaluation.per_class)))
     print("confusion (rows: true digit, columns: predicted):")
     print("      " + "".join(f"{d:>6}" for d in range(10)))
