@@ -177,7 +177,7 @@ def _train(args) -> int:
 
 def _say_problems(problems: list[str]) -> None:
     for problem in problems:
-        print(f"skipped: {problem}", file=sys.stderr)
+        print(problem, file=sys.stderr)
 
 
 def _eval(args) -> int:
@@ -204,10 +204,8 @@ def _eval(args) -> int:
             )
         )
         return 0
-    where = args.folder or "the test split"
-    print(
-        f"{info.name}: accuracy {evaluation.accuracy:.2%} on {len(test_labels):,} images of {where}"
-    )
+    where = f"accuracy on {args.folder}" if args.folder else "test accuracy"
+    print(f"{info.name}: {where} {evaluation.accuracy:.2%} on {len(test_labels):,} images")
     print("per class: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(evaluation.per_class)))
     print("confusion (rows: true digit, columns: predicted):")
     print("      " + "".join(f"{d:>6}" for d in range(10)))

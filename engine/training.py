@@ -227,7 +227,7 @@ def train(
     # all the first one (a single input channel).
     model.to(device, memory_format=torch.channels_last)
     steps = math.ceil(n / config.batch_size)
-    total = min(steps * config.epochs, config.max_steps or steps * config.epochs)
+    total = config.max_steps or steps * config.epochs
     epochs = math.ceil(total / steps)
     optimizer, schedule = _optimizer(model, config, total)
     autocast = torch.autocast("cuda", torch.bfloat16) if cuda else contextlib.nullcontext()
