@@ -96,6 +96,13 @@ class ProgressBar:
 
 
 def _train(args) -> int:
+    # The model first: a bad architecture or model file is reported before MNIST is loaded.
+    if args.init:
+        model, _ = finetune.start_model(args.init)
+        architecture = model.architecture
+    else:
+        architecture = recipes.fast_recipe()[0] if args.fast else _architecture(args.arch)
+        model = None
     extra = my_digits.load_folder(args.extra) if args.extra else None
     # Without --data, --extra alone trains on the folder only (no MNIST).
     data = mnist.load_mnist(mnist.resolve_data_dir(args.data)) if args.data or not extra else None
@@ -104,7 +111,7 @@ def _train(args) -> int:
         config = finetune.finetune_config(len(extra.images) if extra else 0, base_count)
         config.device, config.seed = args.device, args.seed
     elif args.fast:
-        architecture, config = recipes.fast_recipe()
+        config = recipes.fast_recipe()[1]
         config.device, config.seed = args.device, args.seed
     else:
         config = training.TrainConfig(
@@ -130,12 +137,7 @@ def _train(args) -> int:
         _say_problems(extra.problems)
         repeat = finetune.extra_repeat(len(extra.images), base_count)
         config.extra_repeat = args.extra_repeat or repeat
-    if args.init:
-        model, _ = finetune.start_model(args.init)
-        architecture = model.architecture
-    else:
-        if not args.fast:
-            architecture = _architecture(args.arch)
+    if model is None:
         model = training.build_model(architecture, config.seed)
     device = pick_device(config.device)
     print(
