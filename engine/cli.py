@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
-from convlens.engine import finetune, history, images, mnist, my_digits, recipes, training
+from convlens.engine import finetune, history, images, mnist, my_digits, recipes, sweep, training
 from convlens.engine.device import describe, pick_device
 from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
 from convlens.engine.network import predict
@@ -56,6 +56,22 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data")
     evaluate.add_argument("--folder", help="a folder of labelled images instead of MNIST")
     evaluate.add_argument("--json", action="store_true", help="one JSON object on stdout")
+
+    sweeper = commands.add_parser("sweep", help="train once per value of one setting")
+    sweeper.add_argument("--param", required=True, choices=sweep.SETTINGS)
+    sweeper.add_argument("--values", required=True, help="comma-separated: 16,64,256 or relu,tanh")
+    sweeper.add_argument("--layer", type=int, help="the layer to change (default: the first)")
+    sweeper.add_argument("--arch", help="architecture JSON file, or a preset")
+    sweeper.add_argument("--data")
+    sweeper.add_argument("--limit", type=int, default=1000, help="training images per run")
+    sweeper.add_argument("--validation", type=int, default=5000, help="held-out images")
+    sweeper.add_argument("--epochs", type=int, default=defaults.epochs)
+    sweeper.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    sweeper.add_argument("--lr", type=float, default=defaults.lr)
+    sweeper.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
+    sweeper.add_argument("--seed", type=int, default=0)
+    sweeper.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    sweeper.add_argument("--json", action="store_true", help="one JSON object per value")
 
     pred = commands.add_parser("predict", help="classify image files")
     pred.add_argument("files", nargs="+")
@@ -216,6 +232,44 @@ def _eval(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    values = [sweep.parse_value(args.param, text) for text in args.values.split(",")]
+    config = training.TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        device=args.device,
+        seed=args.seed,
+        train_limit=args.limit,
+        validation=args.validation,
+    )
+    data = mnist.load_mnist(mnist.resolve_data_dir(args.data))
+    runs = sweep.sweep(
+        _architecture(args.arch),
+        config,
+        args.param,
+        values,
+        torch.from_numpy(data.train_images),
+        torch.from_numpy(data.train_labels),
+        args.layer,
+    )
+    for run in runs:
+        if args.json:
+            print(json.dumps(run.row()), flush=True)
+        elif run.error:
+            print(f"{args.param} = {run.value}: error: {run.error}", flush=True)
+        else:
+            print(
+                f"{args.param} = {run.value}: {run.params:,} parameters, "
+                f"train {run.train_accuracy:.2%} (loss {run.train_loss:.3f}), "
+                f"validation {run.val_accuracy:.2%} (loss {run.val_loss:.3f}), "
+                f"{run.seconds:.1f} s",
+                flush=True,
+            )
+    return 0
+
+
 def _predict(args) -> int:
     model, _ = load_model(args.model)
     failed = 0
@@ -242,7 +296,7 @@ def _predict(args) -> int:
 def main(argv: list[str]) -> int:
     """Run a headless command; known errors become one line on stderr and exit status 2."""
     args = _parser().parse_args(argv)
-    commands = {"train": _train, "eval": _eval, "predict": _predict}
+    commands = {"train": _train, "eval": _eval, "predict": _predict, "sweep": _sweep}
     try:
         return commands[args.command](args)
     except (

@@ -185,10 +185,12 @@ def _check(config: TrainConfig) -> None:
         raise ValueError("the dropout rate must be at least 0 and below 1")
 
 
-def _validate(model: Network, data: TrainingSet, config: TrainConfig) -> tuple[float, float]:
-    """Loss and accuracy on the validation split (batched, no grad, eval mode)."""
-    logits = batched_logits(model, data.val_images)
-    labels = data.val_labels.to(torch.long)
+def measure(
+    model: Network, images: torch.Tensor, labels: torch.Tensor, config: TrainConfig
+) -> tuple[float, float]:
+    """The run's data loss and the accuracy on labelled images (batched, no grad, eval mode)."""
+    logits = batched_logits(model, images)
+    labels = labels.to(torch.long)
     loss = data_loss(logits, labels, config.loss, config.label_smoothing).item()
     return loss, (logits.argmax(1) == labels).float().mean().item()
 
@@ -295,7 +297,11 @@ def train(
                     continue
                 data_sum, reg_sum, correct = sums.tolist()  # the one host sync per report
                 watch.update(data_sum + reg_sum, correct, seen, f"epoch {epoch}, step {step}")
-                val_loss, val_accuracy = _validate(model, data, config) if val_now else (None, None)
+                val_loss, val_accuracy = (
+                    measure(model, data.val_images, data.val_labels, config)
+                    if val_now
+                    else (None, None)
+                )
                 report = Progress(
                     epoch,
                     epochs,
