@@ -18,37 +18,44 @@ from convlens.engine.shipped import DEFAULT_MODEL
 from convlens.engine.spec import Architecture, ArchitectureError
 
 
+def _add_train_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a training run, shared by train and sweep."""
+    defaults = training.TrainConfig()
+    parser.add_argument(
+        "--data", help=f"MNIST folder (default: ${mnist.DATA_ENV_VAR} or the cache)"
+    )
+    parser.add_argument("--arch", help="architecture JSON file, or a preset: " + ", ".join(PRESETS))
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
+    parser.add_argument("--schedule", choices=("onecycle", "cosine", "constant"))
+    parser.add_argument("--loss", choices=("ce", "mse"), default=defaults.loss)
+    parser.add_argument(
+        "--label-smoothing", type=float, default=defaults.label_smoothing, help="ce only"
+    )
+    parser.add_argument("--l1", type=float, default=0.0, help="L1 lambda: lambda * sum |w|")
+    parser.add_argument("--l2", type=float, default=0.0, help="L2 lambda: lambda * sum w^2")
+    parser.add_argument("--dropout", type=float, help="rate of every dropout layer")
+    parser.add_argument("--augment", action="store_true", help="random warps and stroke widths")
+    parser.add_argument("--limit", type=int, help="train on the first N images only")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--validation", type=int, default=0, help="hold out the last N images")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model on MNIST and save it")
-    train.add_argument("--data", help=f"MNIST folder (default: ${mnist.DATA_ENV_VAR} or the cache)")
-    train.add_argument("--arch", help="architecture JSON file, or a preset: " + ", ".join(PRESETS))
+    _add_train_options(train)
     train.add_argument("--fast", action="store_true", help="the fast recipe (see README)")
-    defaults = training.TrainConfig()
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    train.add_argument("--lr", type=float, default=defaults.lr)
-    train.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
-    train.add_argument("--schedule", choices=("onecycle", "cosine", "constant"))
-    train.add_argument("--loss", choices=("ce", "mse"), default=defaults.loss)
-    train.add_argument(
-        "--label-smoothing", type=float, default=defaults.label_smoothing, help="ce only"
-    )
-    train.add_argument("--l1", type=float, default=0.0, help="L1 lambda: lambda * sum |w|")
-    train.add_argument("--l2", type=float, default=0.0, help="L2 lambda: lambda * sum w^2")
-    train.add_argument("--dropout", type=float, help="rate of every dropout layer")
-    train.add_argument("--augment", action="store_true", help="random warps and stroke widths")
-    train.add_argument("--limit", type=int, help="train on the first N images only")
-    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
-    train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="model.safetensors", help="where to save the model")
     train.add_argument("--init", help="start from this model file's weights ('default': shipped)")
     train.add_argument("--extra", help="add a folder of labelled images (a folder per class 0-9)")
     train.add_argument("--extra-repeat", type=int, help="times per epoch (default: 5%% of the mix)")
     train.add_argument("--finetune", action="store_true", help="the fine-tune recipe (see README)")
-    train.add_argument("--validation", type=int, default=0, help="hold out the last N images")
     train.add_argument("--max-steps", type=int, help="stop after N steps")
 
     evaluate = commands.add_parser("eval", help="accuracy on the MNIST test split")
@@ -61,16 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     sweeper.add_argument("--param", required=True, choices=sweep.SETTINGS)
     sweeper.add_argument("--values", required=True, help="comma-separated: 16,64,256 or relu,tanh")
     sweeper.add_argument("--layer", type=int, help="the layer to change (default: the first)")
-    sweeper.add_argument("--arch", help="architecture JSON file, or a preset")
-    sweeper.add_argument("--data")
-    sweeper.add_argument("--limit", type=int, default=1000, help="training images per run")
-    sweeper.add_argument("--validation", type=int, default=5000, help="held-out images")
-    sweeper.add_argument("--epochs", type=int, default=defaults.epochs)
-    sweeper.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    sweeper.add_argument("--lr", type=float, default=defaults.lr)
-    sweeper.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
-    sweeper.add_argument("--seed", type=int, default=0)
-    sweeper.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    _add_train_options(sweeper)
+    sweeper.set_defaults(limit=1000, validation=5000)  # about a minute per sweep on 2 cores
     sweeper.add_argument("--json", action="store_true", help="one JSON object per value")
 
     pred = commands.add_parser("predict", help="classify image files")
@@ -111,6 +110,18 @@ class ProgressBar:
         self.stream.flush()
 
 
+def _config(args) -> training.TrainConfig:
+    """The TrainConfig the train options describe."""
+    # The options are named as the config's fields (--limit is train_limit).
+    names = ("epochs", "batch_size", "lr", "optimizer", "loss", "label_smoothing", "l1", "l2")
+    names += ("dropout", "augment", "device", "seed", "validation")
+    config = training.TrainConfig(**{name: getattr(args, name) for name in names})
+    config.train_limit = args.limit
+    if args.schedule:
+        config.schedule = args.schedule
+    return config
+
+
 def _train(args) -> int:
     # The model first: a bad architecture or model file is reported before MNIST is loaded.
     if args.init:
@@ -130,24 +141,8 @@ def _train(args) -> int:
         config = recipes.fast_recipe()[1]
         config.device, config.seed = args.device, args.seed
     else:
-        config = training.TrainConfig(
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            optimizer=args.optimizer,
-            loss=args.loss,
-            label_smoothing=args.label_smoothing,
-            l1=args.l1,
-            l2=args.l2,
-            dropout=args.dropout,
-            augment=args.augment,
-            device=args.device,
-            seed=args.seed,
-            train_limit=args.limit,
-        )
-        if args.schedule:
-            config.schedule = args.schedule
-    config.validation = args.validation
+        config = _config(args)
+    config.validation = args.validation  # a recipe's config too
     config.max_steps = args.max_steps or config.max_steps
     if extra:
         _say_problems(extra.problems)
@@ -234,16 +229,7 @@ def _eval(args) -> int:
 
 def _sweep(args) -> int:
     values = [sweep.parse_value(args.param, text) for text in args.values.split(",")]
-    config = training.TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        optimizer=args.optimizer,
-        device=args.device,
-        seed=args.seed,
-        train_limit=args.limit,
-        validation=args.validation,
-    )
+    config = _config(args)
     data = mnist.load_mnist(mnist.resolve_data_dir(args.data))
     runs = sweep.sweep(
         _architecture(args.arch),
