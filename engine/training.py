@@ -1,9 +1,11 @@
-"""Training by backpropagation, and evaluation on the test split.
+"""Training by backpropagation, with a validation split held out of the training images.
 
 The data lives on the device as whole uint8 tensors; a batch is an index slice, so the hot
 path runs no per-sample Python. Progress goes out through a callback a few times a second,
 and a ``should_stop`` callable is checked between steps, so a caller in another thread can
-stop the loop and find the model consistent (never half-way through an update).
+stop the loop and find the model consistent (never half-way through an update). A
+``TrainControl`` (engine.control) adds pause, single steps, a speed limit and learning-rate
+changes; engine.divergence stops a run that is failing.
 """
 
 from __future__ import annotations
@@ -14,24 +16,30 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from convlens.engine.augment import augment as augment_batch
+from convlens.engine.control import TrainControl
 from convlens.engine.device import pick_device
+from convlens.engine.divergence import DivergenceError as DivergenceError
+from convlens.engine.divergence import DivergenceWatch
+from convlens.engine.divergence import TrainingError as TrainingError
+from convlens.engine.evaluation import Evaluation as Evaluation
+from convlens.engine.evaluation import batched_logits
+from convlens.engine.evaluation import evaluate as evaluate
+from convlens.engine.losses import data_loss as data_loss
+from convlens.engine.losses import regularization as regularization
+from convlens.engine.losses import weighted_layers as weighted_layers
 from convlens.engine.network import Network
-from convlens.engine.spec import NUM_CLASSES, Architecture
+from convlens.engine.spec import Architecture
+from convlens.engine.split import TrainingSet as TrainingSet
+from convlens.engine.split import training_set
 from torch import nn
-
-
-class TrainingError(RuntimeError):
-    """Training cannot go on (the loss is no longer a number, say)."""
 
 
 @dataclass
 class TrainConfig:
     """Every knob of a run; the tuned recipes (fast, and the shipped model's) are in
-    engine.recipes."""
+    engine.recipes, the fine-tune's in engine.finetune."""
 
     epochs: int = 3  # passes over the training images
     batch_size: int = 32  # images per gradient step (Keras' default)
@@ -47,7 +55,11 @@ class TrainConfig:
     augment: bool = False  # random warps and stroke widths (see engine.augment)
     device: str = "auto"  # 'auto', 'cpu', 'cuda' or 'mps'
     seed: int = 0  # weights, shuffling, dropout and augmentation all follow it (on the CPU)
-    train_limit: int | None = None  # use only the first N training images
+    train_limit: int | None = None  # use only the first N training images (after validation)
+    validation: int = 0  # hold out the LAST N training images, never trained on, to validate
+    val_per_epoch: int = 4  # validation passes per epoch (and one at the end of the run)
+    max_steps: int | None = None  # if set, the run is this many steps whatever ``epochs`` says
+    extra_repeat: int = 1  # each extra image (the user's digits) is seen this many times an epoch
 
 
 @dataclass
@@ -64,9 +76,17 @@ class Progress:
     samples_per_s: float
     elapsed: float  # seconds since training started
     grad_mean_abs: dict[int, float] = field(default_factory=dict)  # layer index -> mean |grad|
+    lr: float = 0.0  # the learning rate of the last step
+    global_step: int = 0  # steps done since the start of the run
+    total_steps: int = 0  # steps the whole run will take
+    seen: int = 0  # training images seen since the start (an x axis for runs of any batch size)
+    val_loss: float | None = None  # on the validation split, where measured at this report
+    val_accuracy: float | None = None
 
     @property
     def fraction(self) -> float:
+        if self.total_steps:
+            return self.global_step / self.total_steps
         return ((self.epoch - 1) * self.steps + self.step) / (self.epochs * self.steps)
 
     @property
@@ -77,49 +97,11 @@ class Progress:
 
 
 @dataclass
-class Evaluation:
-    accuracy: float  # fraction of test images classified correctly
-    per_class: list[float]  # accuracy of each digit 0..9
-    confusion: np.ndarray  # (10, 10): row = true digit, column = predicted
-
-
-@dataclass
 class TrainResult:
     history: list[Progress]
-    stopped: bool  # True when should_stop ended the run early
+    stopped: bool  # True when should_stop (or the control) ended the run early
     seconds: float
-
-
-def weighted_layers(model: Network) -> dict[int, nn.Module]:
-    """Conv and dense modules by layer index: the weights regularization and gradients concern."""
-    return {
-        i: module
-        for i, module in enumerate(model.layers)
-        if isinstance(module, nn.Conv2d | nn.Linear)
-    }
-
-
-def regularization(model: Network, l1: float, l2: float) -> torch.Tensor:
-    """lambda1 * sum |w| + lambda2 * sum w^2 over conv and dense weights (biases excluded)."""
-    weights = [module.weight for module in weighted_layers(model).values()]
-    term = weights[0].new_zeros(())
-    if l1:
-        term = term + l1 * sum(w.abs().sum() for w in weights)
-    if l2:
-        term = term + l2 * sum(w.square().sum() for w in weights)
-    return term
-
-
-def data_loss(
-    logits: torch.Tensor, labels: torch.Tensor, kind: str, smoothing: float = 0.0
-) -> torch.Tensor:
-    """Mean over the batch of cross-entropy, or of the total error sum 1/2 (target - output)^2."""
-    if kind == "ce":
-        return F.cross_entropy(logits.float(), labels, label_smoothing=smoothing)
-    if kind == "mse":
-        target = F.one_hot(labels, NUM_CLASSES).float()
-        return 0.5 * (target - torch.softmax(logits.float(), dim=1)).square().sum(1).mean()
-    raise ValueError(f"loss must be 'ce' or 'mse', not {kind!r}")
+    warning: str | None = None  # advice on a run that ended still at chance (engine.divergence)
 
 
 def build_model(architecture: Architecture, seed: int = 0) -> Network:
@@ -155,9 +137,13 @@ def _optimizer(model: Network, config: TrainConfig, total_steps: int):
 
 
 def _check(config: TrainConfig) -> None:
-    for name in ("epochs", "batch_size"):
+    for name in ("epochs", "batch_size", "val_per_epoch", "extra_repeat"):
         if getattr(config, name) < 1:
             raise ValueError(f"{name} must be at least 1")
+    if config.validation < 0:
+        raise ValueError("the validation split must be 0 images or more")
+    if config.max_steps is not None and config.max_steps < 1:
+        raise ValueError("max_steps must be at least 1")
     if not config.lr > 0:
         raise ValueError("the learning rate must be above 0")
     if config.l1 < 0 or config.l2 < 0:
@@ -168,6 +154,16 @@ def _check(config: TrainConfig) -> None:
         raise ValueError("the dropout rate must be at least 0 and below 1")
 
 
+def measure(
+    model: Network, images: torch.Tensor, labels: torch.Tensor, config: TrainConfig
+) -> tuple[float, float]:
+    """The run's data loss and the accuracy on labelled images (batched, no grad, eval mode)."""
+    logits = batched_logits(model, images)
+    labels = labels.to(torch.long)
+    loss = data_loss(logits, labels, config.loss, config.label_smoothing).item()
+    return loss, (logits.argmax(1) == labels).float().mean().item()
+
+
 def train(
     model: Network,
     images: torch.Tensor,
@@ -176,17 +172,20 @@ def train(
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     report_every: float = 0.25,
+    control: TrainControl | None = None,
+    extra: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> TrainResult:
-    """Train ``model`` in place on (N, 28, 28) uint8 ``images`` and their ``labels``."""
+    """Train ``model`` in place on (N, 28, 28) uint8 ``images`` and their ``labels`` (and
+    ``extra`` ones, see ``training_set``). Raises DivergenceError on a failing run."""
     _check(config)
+    control = control or TrainControl()  # without one: should_stop only, at full speed
     device = pick_device(config.device)
-    if config.train_limit:
-        images, labels = images[: config.train_limit], labels[: config.train_limit]
-    n = len(images)
+    data = training_set(images, labels, config, extra)
+    n = len(data.images)
     if n == 0:
         raise ValueError("there are no training images")
-    images = images.to(device)
-    labels = labels.to(device, torch.long)
+    train_x = data.images.to(device)
+    train_y = data.labels.to(device, torch.long)
     generator = torch.Generator(device=device).manual_seed(config.seed)
     torch.manual_seed(config.seed)  # dropout draws from the global generator
 
@@ -199,60 +198,86 @@ def train(
     # all the first one (a single input channel).
     model.to(device, memory_format=torch.channels_last)
     steps = math.ceil(n / config.batch_size)
-    optimizer, schedule = _optimizer(model, config, steps * config.epochs)
+    total = config.max_steps or steps * config.epochs
+    epochs = math.ceil(total / steps)
+    optimizer, schedule = _optimizer(model, config, total)
     autocast = torch.autocast("cuda", torch.bfloat16) if cuda else contextlib.nullcontext()
     weighted = weighted_layers(model)
     regularized = bool(config.l1 or config.l2)  # else skip the penalty's ops and graph
     zero = torch.zeros((), device=device)
+    # Validation after these steps of each epoch, evenly spaced, and at the end of the run.
+    per_epoch = config.val_per_epoch
+    val_steps = {round(steps * k / per_epoch) for k in range(1, per_epoch + 1)}
+    validating = len(data.val_images) > 0
+    watch = DivergenceWatch(config.loss)
+    steered = False  # the control set the learning rate: the schedule no longer steers it
 
-    history: list[Progress] = []
-    start = last_report = time.perf_counter()
-    model.train()
-    stopped = False
-    for epoch in range(1, config.epochs + 1):
-        order = torch.randperm(n, device=device, generator=generator)
-        sums = torch.zeros(3, device=device)  # data loss, reg loss, correct (since last report)
-        seen = 0
-        for step in range(1, steps + 1):
-            if should_stop is not None and should_stop():
-                stopped = True
-                break
-            index = order[(step - 1) * config.batch_size : step * config.batch_size]
-            x = images[index].unsqueeze(1).float().div_(255)  # (B, 1, 28, 28) ink in [0, 1]
-            if config.augment:
-                x = augment_batch(x, generator)
-            x = x.contiguous(memory_format=torch.channels_last)
-            y = labels[index]
-            with autocast:
-                logits = model(x)
-            loss = data_loss(logits, y, config.loss, config.label_smoothing)
-            reg = regularization(model, config.l1, config.l2) if regularized else zero
-            optimizer.zero_grad(set_to_none=True)
-            (loss + reg if regularized else loss).backward()
-            optimizer.step()
-            schedule.step()
-            with torch.no_grad():
-                batch = len(index)
-                sums += torch.stack(
-                    [loss * batch, reg * batch, (logits.argmax(1) == y).sum().float()]
-                )
-            seen += len(index)
-
-            now = time.perf_counter()
-            if now - last_report >= report_every or step == steps:
-                data, regular, correct = sums.tolist()  # the one host sync per report
-                if not math.isfinite(data + regular):
-                    raise TrainingError(
-                        f"the loss became {data + regular:.3g} in epoch {epoch}, step {step}: "
-                        "training diverged. Try a lower learning rate or smaller lambdas."
+    try:
+        history: list[Progress] = []
+        start = last_report = time.perf_counter()
+        model.train()
+        stopped = False
+        done = seen_total = 0
+        for epoch in range(1, epochs + 1):
+            order = torch.randperm(n, device=device, generator=generator)
+            sums = torch.zeros(3, device=device)  # data loss, reg loss, correct (since last report)
+            seen = 0
+            for step in range(1, steps + 1):
+                if done == total:
+                    break
+                if not control.wait_turn(should_stop):
+                    stopped = True
+                    break
+                lr = control.take_lr()
+                if lr is not None:
+                    for group in optimizer.param_groups:
+                        group["lr"] = lr
+                    steered = True
+                index = order[(step - 1) * config.batch_size : step * config.batch_size]
+                x = train_x[index].unsqueeze(1).float().div_(255)  # (B, 1, 28, 28) ink in [0, 1]
+                if config.augment:
+                    x = augment_batch(x, generator)
+                x = x.contiguous(memory_format=torch.channels_last)
+                y = train_y[index]
+                with autocast:
+                    logits = model(x)
+                loss = data_loss(logits, y, config.loss, config.label_smoothing)
+                reg = regularization(model, config.l1, config.l2) if regularized else zero
+                optimizer.zero_grad(set_to_none=True)
+                (loss + reg if regularized else loss).backward()
+                step_lr = optimizer.param_groups[0]["lr"]
+                optimizer.step()
+                if not steered:
+                    schedule.step()
+                with torch.no_grad():
+                    batch = len(index)
+                    sums += torch.stack(
+                        [loss * batch, reg * batch, (logits.argmax(1) == y).sum().float()]
                     )
+                seen += len(index)
+                done += 1
+                seen_total += len(index)
+
+                now = time.perf_counter()
+                val_now = validating and (step in val_steps or done == total)
+                # A single step while paused is always reported: the user is watching it.
+                due = now - last_report >= report_every or step == steps or done == total
+                if not (due or val_now or control.paused):
+                    continue
+                data_sum, reg_sum, correct = sums.tolist()  # the one host sync per report
+                watch.update(data_sum + reg_sum, correct, seen, f"epoch {epoch}, step {step}")
+                val_loss, val_accuracy = (
+                    measure(model, data.val_images, data.val_labels, config)
+                    if val_now
+                    else (None, None)
+                )
                 report = Progress(
                     epoch,
-                    config.epochs,
+                    epochs,
                     step,
                     steps,
-                    data / seen,
-                    regular / seen,
+                    data_sum / seen,
+                    reg_sum / seen,
                     correct / seen,
                     seen / (now - last_report),
                     now - start,
@@ -261,35 +286,22 @@ def train(
                         for i, module in weighted.items()
                         if module.weight.grad is not None
                     },
+                    step_lr,
+                    done,
+                    total,
+                    seen_total,
+                    val_loss,
+                    val_accuracy,
                 )
                 history.append(report)
                 if progress is not None:
                     progress(report)
                 sums.zero_()
                 seen, last_report = 0, time.perf_counter()
-        if stopped:
-            break
+            if stopped or done == total:
+                break
+        watch.finish(f"epoch {epoch}, step {step}")
+    finally:
+        control.finished()  # wake a caller waiting on a pause, even after an error
     model.eval()
-    return TrainResult(history, stopped, time.perf_counter() - start)
-
-
-@torch.no_grad()
-def evaluate(
-    model: Network, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000
-) -> Evaluation:
-    """Accuracy, per-class accuracy and the confusion matrix on (N, 28, 28) uint8 images."""
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    predictions = []
-    for start in range(0, len(images), batch_size):
-        x = images[start : start + batch_size].to(device).unsqueeze(1).float().div_(255)
-        predictions.append(model(x).argmax(1).cpu())
-    model.train(was_training)
-    predicted = torch.cat(predictions)
-    truth = labels.to(torch.long).cpu()
-    confusion = torch.bincount(truth * NUM_CLASSES + predicted, minlength=NUM_CLASSES**2)
-    confusion = confusion.reshape(NUM_CLASSES, NUM_CLASSES).numpy()
-    totals = confusion.sum(1)
-    per_class = [float(confusion[d, d] / totals[d]) if totals[d] else 0.0 for d in range(10)]
-    return Evaluation(float(np.trace(confusion) / confusion.sum()), per_class, confusion)
+    return TrainResult(history, stopped, time.perf_counter() - start, watch.warning())

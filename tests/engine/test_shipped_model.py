@@ -6,7 +6,7 @@ import torch
 from convlens.engine import mnist, recipes
 from convlens.engine.model_file import load_model
 from convlens.engine.shipped import DEFAULT_MODEL as MODEL
-from convlens.engine.training import evaluate
+from convlens.engine.training import TrainConfig, evaluate
 
 MIN_ACCURACY = 0.994
 
@@ -22,6 +22,12 @@ def test_its_facts_hold_the_default_recipe():
     recipe = dict(info.facts["recipe"])
     expected = asdict(config)
     recipe.pop("device"), expected.pop("device")  # where it ran does not change the recipe
+    # Settings added to TrainConfig after the model was made must be at their defaults
+    # (validation, max_steps, ...: the defaults train exactly as before they existed).
+    newer = expected.keys() - recipe.keys()
+    assert {key: expected.pop(key) for key in newer} == {
+        key: getattr(TrainConfig(), key) for key in newer
+    }
     assert recipe == expected
     assert info.facts["epochs"] == config.epochs
     assert info.facts["test_accuracy"] >= MIN_ACCURACY

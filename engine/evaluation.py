@@ -1,0 +1,87 @@
+"""Evaluation on a labelled set: accuracy, confusion matrix, and every image's verdict.
+
+The per-image verdicts (predicted digit and its probability) are what the GUI's galleries
+list: the images of one confusion cell, or every mistake, most confident first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from convlens.engine.network import Network
+from convlens.engine.spec import NUM_CLASSES
+
+
+@dataclass
+class Evaluation:
+    accuracy: float  # fraction of images classified correctly
+    per_class: list[float]  # accuracy of each digit 0..9
+    confusion: np.ndarray  # (10, 10): row = true digit, column = predicted
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (N,) true digits
+    predicted: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (N,) verdicts
+    confidence: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (N,) p
+
+    def cell(self, true: int, predicted: int) -> np.ndarray:
+        """Indices of the images labelled ``true`` and read as ``predicted``, most confident
+        first (ties in index order)."""
+        chosen = np.flatnonzero((self.labels == true) & (self.predicted == predicted))
+        return chosen[np.argsort(-self.confidence[chosen], kind="stable")]
+
+    def mistakes(self) -> np.ndarray:
+        """Indices of every misclassified image, most confident first."""
+        chosen = np.flatnonzero(self.labels != self.predicted)
+        return chosen[np.argsort(-self.confidence[chosen], kind="stable")]
+
+    def summary(self) -> dict:
+        """Accuracy, per-class accuracy and the confusion matrix as plain JSON types."""
+        return {
+            "accuracy": self.accuracy,
+            "per_class": list(self.per_class),
+            "confusion": self.confusion.tolist(),
+            "images": int(self.confusion.sum()),
+        }
+
+
+@torch.no_grad()
+def batched_logits(model: Network, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """The (N, 10) float logits for (N, 28, 28) uint8 images, in eval mode, batch by batch;
+    the model's training mode is restored afterwards."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        chunks = [
+            model(images[start : start + batch_size].to(device).unsqueeze(1).float().div_(255))
+            .float()
+            .cpu()
+            for start in range(0, len(images), batch_size)
+        ]
+    finally:
+        model.train(was_training)
+    return torch.cat(chunks) if chunks else torch.zeros(0, NUM_CLASSES)
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """(10, 10) counts: row = true digit, column = predicted."""
+    flat = np.asarray(labels, np.int64) * NUM_CLASSES + np.asarray(predicted, np.int64)
+    return np.bincount(flat, minlength=NUM_CLASSES**2).reshape(NUM_CLASSES, NUM_CLASSES)
+
+
+def evaluate(
+    model: Network, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000
+) -> Evaluation:
+    """Accuracy, per-class accuracy, the confusion matrix and each image's verdict on
+    (N, 28, 28) uint8 images. Probabilities are softmax(logits / the model's temperature)."""
+    logits = batched_logits(model, images, batch_size)
+    temperature = float(getattr(model, "temperature", 1.0))
+    probabilities = torch.softmax(logits / temperature, dim=1)
+    confidence, predicted = probabilities.max(1)
+    truth = labels.to(torch.long).cpu().numpy()
+    predicted = predicted.numpy()
+    confusion = confusion_matrix(truth, predicted)
+    totals = confusion.sum(1)
+    per_class = [float(confusion[d, d] / totals[d]) if totals[d] else 0.0 for d in range(10)]
+    accuracy = float(np.trace(confusion) / confusion.sum()) if len(truth) else 0.0
+    return Evaluation(accuracy, per_class, confusion, truth, predicted, confidence.numpy())
