@@ -44,7 +44,10 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images a step")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="(peak) learning rate")
     parser.add_argument(
-        "--optimizer", choices=OPTIMIZERS, default=defaults.optimizer, help="sgd has momentum 0.9"
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default=defaults.optimizer,
+        help="adam, or sgd with momentum 0.9",
     )
     parser.add_argument(
         "--schedule", choices=SCHEDULES, default=defaults.schedule, help="learning-rate schedule"

@@ -180,7 +180,7 @@ def test_mistakes_are_usage_errors_that_open_no_window():
         assert status == 2 and out == ""
         assert err.startswith("usage: convlens") and "error: " in err
     assert (
-        "invalid choice: 'trian' (choose from 'train', 'eval', 'predict', 'download'"
+        "invalid choice: 'trian' (choose from 'train', 'sweep', 'eval', 'predict', 'download'"
         in (results[0][2])
     )
     assert "unrecognized arguments: --fast" in results[2][2]
@@ -210,7 +210,7 @@ def test_version_info_and_help():
     flat = " ".join(train_help.split())  # argparse wraps to the terminal's width
     assert status == 0 and train_help.startswith("usage: convlens train ")
     assert f"passes over the data (default: {TrainConfig().epochs})" in flat
-    assert "--optimizer {sgd,adam} sgd (momentum 0.9) or adam (default: adam)" in flat
+    assert "--optimizer {adam,sgd} adam, or sgd with momentum 0.9 (default: adam)" in flat
     assert "(default: None)" not in flat and "(default: False)" not in flat
     status, top_help, _ = results[3]
     assert status == 0 and "With no command, ConvLens opens its window" in " ".join(

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from convlens.engine import cli, mnist, presets
+from convlens.engine import cli, cli_train, mnist, presets
 from convlens.engine.model_file import ModelInfo, load_model, save_model
 from convlens.engine.network import Network
 from convlens.engine.spec import Activation, Architecture, Conv, Dense, Flatten
@@ -87,7 +87,7 @@ def test_an_empty_test_split_is_an_error_before_training(mnist_dir, tmp_path, ma
 def test_a_failed_save_keeps_the_model_and_says_where(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     model = build_model(presets.tiny(), seed=2)
-    status = cli._save_or_keep("/proc/m.safetensors", model, ModelInfo("tiny", {"epochs": 1}))
+    status = cli_train._save_or_keep("/proc/m.safetensors", model, ModelInfo("tiny", {"epochs": 1}))
     assert status == 1
     message = capsys.readouterr().err
     assert message.startswith("error: cannot save /proc/m.safetensors (")
