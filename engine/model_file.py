@@ -80,6 +80,7 @@ def load_model(path: str | os.PathLike) -> tuple[Network, ModelInfo]:
     except (ArchitectureError, KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"{path.name} holds an unusable architecture: {error}") from error
     _load_weights(model, tensors, path.name)
+    model.temperature = temperature  # how its probabilities are made: softmax(logits / T)
     model.eval()
     return model, ModelInfo(metadata.get("name", path.stem), facts, temperature, history)
 
