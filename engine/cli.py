@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
-from convlens.engine import images, mnist, recipes, training
+from convlens.engine import calibration, images, mnist, recipes, training
 from convlens.engine.device import describe, pick_device
 from convlens.engine.model_file import ModelFileError, ModelInfo, load_model, save_model
 from convlens.engine.network import predict
@@ -148,11 +148,14 @@ def _eval(args) -> int:
     evaluation = training.evaluate(
         model, torch.from_numpy(test_images), torch.from_numpy(test_labels)
     )
+    probabilities = predict(model, torch.from_numpy(test_images))
+    ece = calibration.expected_calibration_error(probabilities, test_labels)
     if args.json:
         print(
             json.dumps(
                 {
                     "accuracy": evaluation.accuracy,
+                    "ece": ece,
                     "per_class": evaluation.per_class,
                     "confusion": evaluation.confusion.tolist(),
                 }
@@ -160,6 +163,7 @@ def _eval(args) -> int:
         )
         return 0
     print(f"{info.name}: test accuracy {evaluation.accuracy:.2%} on {len(test_labels):,} images")
+    print(f"expected calibration error (15 bins): {ece:.2%}")
     print("per class: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(evaluation.per_class)))
     print("confusion (rows: true digit, columns: predicted):")
     print("      " + "".join(f"{d:>6}" for d in range(10)))
@@ -168,12 +172,20 @@ def _eval(args) -> int:
     return 0
 
 
+def _classify(model, file: str) -> torch.Tensor:
+    """The probabilities for one image file; ImageError for anything wrong with this file."""
+    probs = predict(model, torch.from_numpy(images.load_digit(file))[None])[0]
+    if not torch.isfinite(probs).all():
+        raise images.ImageError(f"the model's output for {Path(file).name} is not a number")
+    return probs
+
+
 def _predict(args) -> int:
     model, _ = load_model(args.model)
     failed = 0
     for file in args.files:
         try:
-            digit_image = images.load_digit(file)
+            probs = _classify(model, file)
         except images.ImageError as error:
             failed += 1
             if args.json:
@@ -181,7 +193,6 @@ def _predict(args) -> int:
             else:
                 print(f"{file}: error: {error}", file=sys.stderr)
             continue
-        probs = predict(model, torch.from_numpy(digit_image)[None])[0]
         digit = int(probs.argmax())
         if args.json:
             print(json.dumps({"file": file, "digit": digit, "probs": probs.tolist()}))

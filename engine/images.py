@@ -104,16 +104,17 @@ def _read_bytes(path: str | os.PathLike, name: str) -> bytes:
         raise ImageError(f"{name} does not exist") from None
     except OSError as error:
         raise ImageError(f"cannot read {name}: {error.strerror or error}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a special file"
+        raise ImageError(f"{name} is {kind}, not an image file")
+    too_large = f"{name} is too large: over {MAX_BYTES // 2**20} MB"
     with os.fdopen(fd, "rb") as file:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a special file"
-            raise ImageError(f"{name} is {kind}, not an image file")
-        too_large = f"{name} is too large: over {MAX_BYTES // 2**20} MB"
         if info.st_size > MAX_BYTES:
             raise ImageError(too_large)
         try:
-            data = file.read(MAX_BYTES + 1)
+            data = file.read(MAX_BYTES + 1)  # the cap holds even if the file grows meanwhile
         except OSError as error:
             raise ImageError(f"cannot read {name}: {error.strerror or error}") from None
     if len(data) > MAX_BYTES:
