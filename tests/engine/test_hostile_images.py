@@ -35,7 +35,7 @@ def tiff_with_float_strip_offset() -> bytes:
         (279, 4, 1, 4),  # StripByteCounts, LONG
     ]
     ifd = struct.pack("<H", len(entries))
-    ifd += b"".join(struct.pack("<HHII", tag, kind, count, value) for tag, kind, count, value in entries)
+    ifd += b"".join(struct.pack("<HHII", *entry) for entry in entries)
     ifd += struct.pack("<I", 0)
     data = b"II*\x00" + struct.pack("<I", 8) + ifd
     return data + bytes(122 - len(data)) + b"\x00\xff\xff\x00"
