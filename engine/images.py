@@ -1,6 +1,8 @@
 """Any image file -> the network's 28x28 input, prepared the way MNIST digits were.
 
 `read_ink` turns a file (a drawing, a scan, a phone photo) into an ink map: 1 = ink, 0 = paper.
+It reads the file itself, safely (regular files only, size and pixel caps, an allow-list of
+formats that Pillow decodes in-process), and leaves finding the ink to `engine.ink`.
 `center_digit` applies the MNIST recipe to an ink map: crop, scale into 20x20, centre the mass
 in 28x28. The GUI's drawing canvas calls `center_digit` directly on its own ink array.
 """
@@ -102,8 +104,10 @@ def _read_bytes(path: str | os.PathLike, name: str) -> bytes:
         fd = os.open(path, flags)
     except FileNotFoundError:
         raise ImageError(f"{name} does not exist") from None
-    except OSError as error:
-        raise ImageError(f"cannot read {name}: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+        raise ImageError(
+            f"cannot read {name}: {getattr(error, 'strerror', None) or error}"
+        ) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
