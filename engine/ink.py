@@ -44,10 +44,14 @@ _MEDIAN_SIDE = 32  # the local median costs window^2 per pixel, so it works smal
 _MIN_CONTRAST = 0.08
 _MIN_SNR = 6.0
 # Which class is ink: score = lean + (share of light - share of dark) + (the same on the
-# border); > 0 means dark ink. With a lean of 0.6 dark ink is found up to ~70% of a tight crop
-# whose border is half ink, light ink up to ~40% of one (light-on-dark files are mostly canvas
-# drawings with a margin, where the border settles it at once).
-_DARK_LEAN = 0.6
+# border) + _WHOLE x (how whole the dark class is - how whole the light one is); > 0 means
+# dark ink. "Whole": the share of a class in its largest piece. A digit's ink is one or two
+# pieces, but the paper of a tight crop falls apart into corners and holes: that settles
+# crops where the ink is the majority and on the border, in either polarity. The small lean
+# breaks ties towards pens on paper, the common case.
+_DARK_LEAN = 0.2
+_WHOLE = 1.5
+_PIECES_SIDE = 128  # pieces are counted on a copy this small (a pixel inked if any was)
 _BORDER = 0.02  # the border ring: this share of the shorter side, at least a pixel
 # A digit is one to a few strokes, even when faint ink breaks them up; if the largest piece of
 # ink holds less than this share of it, the marks are specks or noise.
@@ -152,16 +156,30 @@ def _nothing(residual: np.ndarray) -> np.ndarray:
 
 
 def _dark_is_ink(dark: np.ndarray) -> bool:
-    """Whether the dark class is the ink: ink is the minority and keeps off the border.
+    """Whether the dark class is the ink: ink is the minority, keeps off the border and is in
+    one piece, where paper between the strokes of a tight crop is in many.
 
-    Neither cue alone is enough: a tight crop puts ink on every edge and may make it the
-    majority; the two together, and the lean towards dark pens, decide (see _DARK_LEAN).
+    No cue alone is enough: a tight crop puts ink on every edge and may make it the majority;
+    together, with a lean towards dark pens for ties, they decide (see _DARK_LEAN).
     """
     ring = max(1, round(_BORDER * min(dark.shape)))
     border = np.ones(dark.shape, bool)
     border[ring:-ring, ring:-ring] = False
     area, edge = float(dark.mean()), float(dark[border].mean())
-    return _DARK_LEAN + (1 - 2 * area) + (1 - 2 * edge) > 0
+    whole = _largest_share(_shrunk(dark)) - _largest_share(_shrunk(~dark))
+    return _DARK_LEAN + (1 - 2 * area) + (1 - 2 * edge) + _WHOLE * whole > 0
+
+
+def _shrunk(mask: np.ndarray) -> np.ndarray:
+    """``mask`` at most _PIECES_SIDE pixels long, a pixel set where any of its block was:
+    thin strokes stay joined, and what is apart at the small size was apart before."""
+    k = math.ceil(max(mask.shape) / _PIECES_SIDE)
+    if k == 1:
+        return mask
+    height, width = (-(-n // k) * k for n in mask.shape)
+    padded = np.zeros((height, width), bool)
+    padded[: mask.shape[0], : mask.shape[1]] = mask
+    return padded.reshape(height // k, k, width // k, k).any(axis=(1, 3))
 
 
 def _largest_share(mask: np.ndarray) -> float:
