@@ -1,5 +1,6 @@
 """Expected calibration error and temperature fitting, on hand-made numbers."""
 
+import json
 import math
 
 import numpy as np
@@ -67,3 +68,18 @@ def test_fitted_temperature_minimises_the_loss():
         return float(torch.nn.functional.cross_entropy(z, torch.as_tensor(labels)))
 
     assert loss(t) < loss(t * 1.01) and loss(t) < loss(t / 1.01)
+
+
+def test_eval_json_reports_ece_beside_accuracy(mnist_dir, capsys):
+    from convlens.engine import cli, mnist
+    from convlens.engine.model_file import load_model
+    from convlens.engine.network import predict
+    from convlens.engine.shipped import DEFAULT_MODEL
+
+    assert cli.main(["eval", "--json", "--data", str(mnist_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    model, _ = load_model(DEFAULT_MODEL)
+    images, labels = mnist.load_test_split(mnist_dir)
+    expected = expected_calibration_error(predict(model, torch.from_numpy(images)), labels)
+    assert report["ece"] == pytest.approx(expected, abs=1e-9)
+    assert 0 < report["ece"] < 0.015 and report["accuracy"] > 0.99
