@@ -6,7 +6,8 @@ of the frame and touch every edge) nor that the border is paper, nor a polarity,
 
 1. A smooth surface through the majority of pixels removes the slow lighting trend; Otsu's
    split of what is left gives two classes, whatever their shares.
-2. Which class is ink: the one that is the minority and keeps away from the border, with a
+2. Which class is ink: the one that is the minority, keeps away from the border and is in
+   one piece (the paper of a tight crop falls apart into corners and holes), with a small
    lean towards dark ink (pens on paper are the common case); see `_dark_is_ink`.
 3. The paper's brightness, fitted to the paper class alone and refined by a local median,
    gives each pixel's contrast relative to the paper (uneven light dims ink and paper alike).
