@@ -123,7 +123,7 @@ def _ink(gray: np.ndarray, factor: int) -> np.ndarray:
     full_ink = float(np.median(lift[strong])) if strong.any() else 0.0
     if full_ink < max(_MIN_CONTRAST, _MIN_SNR * noise):
         return _nothing(flattest)
-    largest = _largest_share(strong[::factor, ::factor])
+    largest = _largest_share(_shrunk(strong[::factor, ::factor]))
     if largest < _MIN_PIECE:
         raise NoDigitError(
             f"no digit found: the marks ({strong.mean():.1%} of the image) are scattered "
