@@ -1,5 +1,6 @@
-"""Digits as users make them, drawn with Pillow: eleven styles, from a mouse on the canvas to a
-photographed marker digit on uneven paper and a printed "7". Every style is a function
+"""Digits as users make them, drawn with Pillow: fourteen styles, from a mouse on the canvas to
+a photographed marker digit on uneven paper, a printed "7", a digit cropped tight to its ink
+and a tiny scan enlarged. Every style is a function
 ``(digit, rng) -> (image, file extension)``; the same random stream gives the same image.
 """
 
@@ -236,6 +237,57 @@ def photo(digit: int, rng: random.Random) -> tuple[Image.Image, str]:
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), "jpg"
 
 
+def _ink_box(ink: Image.Image) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom), exclusive, of the pixels the pen touched visibly."""
+    return Image.eval(ink, lambda v: 255 if v > 24 else 0).getbbox() or (0, 0, *ink.size)
+
+
+def tight_crop(digit: int, rng: random.Random) -> tuple[Image.Image, str]:
+    """A scan or photo cropped down to the digit: its ink touches every edge (0-2 px margin),
+    any pen from fine to marker, so the ink covers from a tenth to over half the image."""
+    size = (320, 320)
+    height = rng.uniform(180, 280)
+    ink = _draw_hand(size, digit, rng, _place(rng, size, height), height * rng.uniform(0.03, 0.2))
+    left, top, right, bottom = _ink_box(ink)
+    m = [rng.randint(0, 2) for _ in range(4)]
+    ink = ink.crop((left - m[0], top - m[1], right + m[2], bottom + m[3]))
+    image = _on_paper(ink, rng)
+    if rng.random() < 0.5:  # from a phone: a little noise and JPEG
+        pixels = np.asarray(image, np.float32)
+        pixels += np.random.default_rng(rng.randrange(2**32)).normal(0, 3, pixels.shape)
+        return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), "jpg"
+    return image, "png"
+
+
+def fills_frame(digit: int, rng: random.Random) -> tuple[Image.Image, str]:
+    """A digit as tall as its image, top to bottom, with a thick pen: little paper is left."""
+    height = rng.randint(100, 240)
+    width = round(height * rng.uniform(0.75, 1.0))
+    ink = _draw_hand(
+        (width, height), digit, rng, (width * 0.08, 0, height), height * rng.uniform(0.1, 0.2)
+    )
+    left, top, right, bottom = _ink_box(ink)  # squeeze out the rows the pen did not reach
+    ink = ink.crop((0, top, width, bottom))
+    return _on_paper(ink, rng), "png"
+
+
+def tiny_scan(digit: int, rng: random.Random) -> tuple[Image.Image, str]:
+    """A small scan (16-40 px, the digit filling it, grey paper, blur, noise) that the user
+    enlarged 4-10x with whatever filter their program used."""
+    height = rng.randint(16, 40)
+    width = round(height * rng.uniform(0.7, 1.0))
+    box = (rng.uniform(0, 0.1) * width, rng.uniform(0, 0.06) * height, height * 0.94)
+    ink = _draw_hand((width, height), digit, rng, box, height * rng.uniform(0.08, 0.16))
+    ink = ink.filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 0.6)))
+    paper = rng.uniform(200, 245)
+    pixels = paper - (paper - rng.uniform(10, 70)) * np.asarray(ink, np.float32) / 255
+    pixels += np.random.default_rng(rng.randrange(2**32)).normal(0, 2, pixels.shape)
+    small = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    factor = rng.randint(4, 10)
+    resample = rng.choice([Image.Resampling.NEAREST, Image.Resampling.BILINEAR, Image.BICUBIC])
+    return small.resize((width * factor, height * factor), resample), rng.choice(["png", "jpg"])
+
+
 def _fonts() -> list[Path]:
     """The TrueType fonts to print digits with: DejaVu, Noto, Liberation where installed."""
     found = []
@@ -277,5 +329,5 @@ def printed_scan(digit: int, rng: random.Random) -> tuple[Image.Image, str]:
 STYLES: dict[str, Callable[[int, random.Random], tuple[Image.Image, str]]] = {
     f.__name__: f
     for f in (canvas, thin_pen, marker, slanted, rotated, off_centre, large, transparent, photo,
-              printed, printed_scan)
+              printed, printed_scan, tight_crop, fills_frame, tiny_scan)
 }  # fmt: skip

@@ -13,9 +13,10 @@ import json
 import shlex
 import sys
 import time
+from pathlib import Path
 
 import torch
-from convlens.engine import images, mnist, my_digits, training
+from convlens.engine import calibration, images, mnist, my_digits, training
 from convlens.engine.arguments import build_parser
 from convlens.engine.cli_train import DATA_HELP, add_sweep, add_train, say_problems
 from convlens.engine.code_cli import add_export
@@ -86,11 +87,14 @@ def _eval(args) -> int:
     evaluation = training.evaluate(
         model, torch.from_numpy(test_images), torch.from_numpy(test_labels)
     )
+    probabilities = predict(model, torch.from_numpy(test_images))
+    ece = calibration.expected_calibration_error(probabilities, test_labels)
     if args.json:
         print(
             json.dumps(
                 {
                     "accuracy": evaluation.accuracy,
+                    "ece": ece,
                     "per_class": evaluation.per_class,
                     "confusion": evaluation.confusion.tolist(),
                 }
@@ -99,6 +103,7 @@ def _eval(args) -> int:
         return 0
     where = f"accuracy on {args.folder}" if args.folder else "test accuracy"
     print(f"{info.name}: {where} {evaluation.accuracy:.2%} on {len(test_labels):,} images")
+    print(f"expected calibration error (15 bins): {ece:.2%}")
     print("per class: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(evaluation.per_class)))
     print("confusion (rows: true digit, columns: predicted):")
     print("      " + "".join(f"{d:>6}" for d in range(10)))
@@ -107,12 +112,20 @@ def _eval(args) -> int:
     return 0
 
 
+def _classify(model, file: str) -> torch.Tensor:
+    """The probabilities for one image file; ImageError for anything wrong with this file."""
+    probs = predict(model, torch.from_numpy(images.load_digit(file))[None])[0]
+    if not torch.isfinite(probs).all():
+        raise images.ImageError(f"the model's output for {Path(file).name} is not a number")
+    return probs
+
+
 def _predict(args) -> int:
     model, _ = load_model(args.model)
     failed = 0
     for file in args.files:
         try:
-            probs = predict(model, torch.from_numpy(images.load_digit(file))[None])[0]
+            probs = _classify(model, file)
         except images.ImageError as error:
             problem = str(error)
         else:  # weights that overflow on this image give NaN: never print it (nor as JSON)

@@ -155,11 +155,13 @@ def explain_dense(
 
 @dataclass
 class SoftmaxExplanation:
-    """The logits turned into probabilities that add up to 1."""
+    """The logits, divided by the model's temperature, turned into probabilities adding to 1."""
 
     logits: np.ndarray  # (10,) z, the last layer's outputs
-    shift: float  # max(z): subtracting it keeps e^z from overflowing, and cancels in the division
-    exps: np.ndarray  # e^(z - shift)
+    temperature: float  # T: the model's probabilities are softmax(z / T)
+    scaled: np.ndarray  # z / T
+    shift: float  # max(z / T): subtracting it keeps e^x from overflowing, and cancels
+    exps: np.ndarray  # e^(z / T - shift)
     exp_sum: float  # sum of exps
     probabilities: np.ndarray  # exps / exp_sum
     total: float  # sum of probabilities: 1
@@ -167,12 +169,26 @@ class SoftmaxExplanation:
 
 
 def explain_softmax(trace: Trace) -> SoftmaxExplanation:
-    """p_i = e^(z_i) / sum_j e^(z_j), computed as e^(z_i - max z) / sum_j e^(z_j - max z)."""
+    """p_i = e^(z_i / T) / sum_j e^(z_j / T), computed with max(z / T) subtracted first.
+
+    T is the temperature the model was calibrated with (1 for a plain softmax): it changes how
+    sure the probabilities are, never which digit wins.
+    """
     logits = np.asarray(trace.logits, dtype=np.float64)
-    shift = float(logits.max())
-    exps = np.exp(logits - shift)
+    temperature = float(trace.temperature)
+    scaled = logits / temperature
+    shift = float(scaled.max())
+    exps = np.exp(scaled - shift)
     exp_sum = float(exps.sum())
     probabilities = exps / exp_sum
     return SoftmaxExplanation(
-        logits, shift, exps, exp_sum, probabilities, float(probabilities.sum()), trace.probabilities
+        logits,
+        temperature,
+        scaled,
+        shift,
+        exps,
+        exp_sum,
+        probabilities,
+        float(probabilities.sum()),
+        trace.probabilities,
     )

@@ -98,6 +98,7 @@ def load_model(path: str | os.PathLike) -> tuple[Network, ModelInfo]:
     _check_values(tensors, name)
     model = Network(architecture)
     model.load_state_dict(tensors)  # float16/bfloat16/float64 become the model's float32
+    model.temperature = info.temperature  # how its probabilities are made: softmax(logits / T)
     model.eval()
     _check_runs(model, name)
     return model, info

@@ -133,7 +133,11 @@ class Network(nn.Module):
     """The CNN described by an ``Architecture``; ``forward`` returns logits.
 
     Inputs are (B, 1, 28, 28) ink intensities in [0, 1]; the module standardises them.
+    ``temperature`` is how its probabilities are made, softmax(logits / temperature): a plain
+    attribute (1.0 unless a model file says otherwise), not a weight, so not in the state_dict.
     """
+
+    temperature: float = 1.0
 
     def __init__(self, architecture: spec.Architecture):
         super().__init__()
@@ -174,7 +178,8 @@ class Trace:
 
     image: np.ndarray  # (28, 28) ink in [0, 1], what the network sees
     outputs: list[np.ndarray]  # outputs[i]: layer i's output, (C, H, W) maps or (N,) vectors
-    probabilities: np.ndarray  # (10,) softmax of the logits, sums to 1
+    probabilities: np.ndarray  # (10,) softmax(logits / temperature), sums to 1
+    temperature: float = 1.0  # the model's, when the trace was made
 
     @property
     def logits(self) -> np.ndarray:
@@ -183,6 +188,11 @@ class Trace:
     @property
     def digit(self) -> int:
         return int(self.probabilities.argmax())
+
+
+def probabilities_of(model: Network, logits: torch.Tensor) -> torch.Tensor:
+    """softmax(logits / T) over the last dimension, T the model's temperature, in float32."""
+    return torch.softmax(logits.float() / model.temperature, dim=-1)
 
 
 @torch.no_grad()
@@ -196,17 +206,18 @@ def trace_image(model: Network, image: np.ndarray) -> Trace:
         outputs = model.trace(x)
     finally:
         model.train(was_training)
-    probabilities = torch.softmax(outputs[-1].float(), dim=1)
+    probabilities = probabilities_of(model, outputs[-1])
     return Trace(
         image=np.asarray(image, dtype=np.float32).reshape(28, 28),
         outputs=[out[0].float().cpu().numpy() for out in outputs],
         probabilities=probabilities[0].cpu().numpy(),
+        temperature=float(model.temperature),
     )
 
 
 @torch.no_grad()
 def predict(model: Network, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Softmax probabilities (N, 10) for (N, 28, 28) or (N, 1, 28, 28) ink images."""
+    """Probabilities (N, 10), softmax(logits / T), for (N, 28, 28) or (N, 1, 28, 28) images."""
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -214,7 +225,7 @@ def predict(model: Network, images: torch.Tensor, batch_size: int = 1000) -> tor
         chunks = []
         for start in range(0, len(images), batch_size):
             batch = images[start : start + batch_size].to(device, torch.float32)
-            chunks.append(torch.softmax(model(batch.reshape(-1, 1, 28, 28)).float(), dim=1))
+            chunks.append(probabilities_of(model, model(batch.reshape(-1, 1, 28, 28))))
         return torch.cat(chunks).cpu() if chunks else torch.empty(0, 10)
     finally:
         model.train(was_training)

@@ -2,8 +2,8 @@
 
 ``fast_recipe()``: 99.0% MNIST test accuracy in one pass over the training set, about 6 s on
 two laptop-class CPU cores (`python main.py train --fast`).
-``default_recipe()``: the model shipped in ``resources/``: 99.4+% on the test set and steady
-on digits as users make them (`python main.py train --arch default ...`, see the README).
+``default_recipe()``: the model shipped in ``resources/``: 99.56% on the test set, calibrated,
+and steady on digits as users make them (`python -m convlens.engine.default_model`).
 The numbers quoted were measured on a 2-core AMD EPYC (Zen 2) VM; benchmarks/bench.py
 measures them again.
 """
@@ -67,23 +67,38 @@ def fast_recipe() -> tuple[Architecture, TrainConfig]:
 # make them. With batch norm added (tried on the 5x5 network) the accuracy was the same (99.50%
 # vs 99.46% after 6 epochs), so it was left out. Eight epochs: six gave 99.43-99.49%
 # depending on the augmentation, too close to the 99.4% the tests ask for; eight gave
-# 99.44-99.53% over the networks and seeds tried.
+# 99.44-99.53% over the networks and seeds tried: short of the 99.6% now asked for, so the
+# run is 20 epochs long (one-cycle stretched over them: a longer, gentler anneal). Measured
+# (seed 0): 99.56% on the test set, ECE 0.61%, T = 1.669; 2,865 s on the shared 2-core VM
+# at a load of 6-12 (the first 9 epochs ran at the idle pace, 4,500-5,000 images/s, about
+# 12 s an epoch: ~250 s in all on an idle machine). Still 0.04% short of 99.6%: a 30-epoch
+# run is the next thing to try (not measured: the machine was too busy to finish one).
 # Adam at 0.003 with one-cycle and batch 128: the fast recipe's reasoning at a slower pace,
-# as dropout and augmentation slow learning down. Label smoothing 0.1 here too, for the same
-# over-confidence reason. Augmentation (engine.augment): mild tilts (10 degrees), size and
+# as dropout and augmentation slow learning down.
+# No label smoothing (it was 0.1): it teaches the network that a right answer deserves 91%,
+# so a perfect digit got 91-97% and every other digit 1%, confidence that meant nothing.
+# Calibration is done honestly instead, after training: the last 5,000 training images
+# (train_limit=55,000 keeps them out) fit the temperature T of softmax(logits / T)
+# (engine.calibration.fit_temperature), which changes no answer, only how sure it sounds;
+# the expected calibration error on the test set is stored in the file's facts.
+# The 1s: a share of the training 1s get a flag, some a foot too (engine.augment.add_flags),
+# as a '1' with a long flag was read as a 7 (MNIST's 1s are single strokes).
+# Remade by `python -m convlens.engine.default_model --out resources/default.safetensors`.
+# Augmentation (engine.augment): mild tilts (10 degrees), size and
 # position jitter within what center_digit's rounding leaves, and wider or finer pens; the
 # measured trade-offs are in that module and in the README. Without it (and with
 # 6 epochs, no smoothing) the model did as well on the user-style digits (98.6% vs 98.2%, 1
 # of 220 images apart) but worse on tilted ones (91% vs 95% of 100 in the tuning set).
 DEFAULT = TrainConfig(
-    epochs=8,
+    epochs=20,
     batch_size=128,
     lr=0.003,
     optimizer="adam",
     schedule="onecycle",
     loss="ce",
-    label_smoothing=0.1,
+    label_smoothing=0.0,
     augment=True,
+    train_limit=55_000,
 )
 
 

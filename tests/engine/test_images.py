@@ -12,6 +12,8 @@ from convlens.engine.images import BlankImageError, ImageError, center_digit, lo
 from convlens.engine.mnist import TEST_IMAGES, read_idx
 from PIL import Image, ImageDraw
 
+from tests.engine import test_hostile_images as hostile
+
 MNIST_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mnist"
 
 
@@ -261,8 +263,15 @@ def test_blank_ink_map():
 
 @pytest.mark.parametrize(
     "content",
-    [b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, b"hello, this is text\n", b""],
-    ids=["corrupt_png", "text", "empty"],
+    [
+        b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
+        b"hello, this is text\n",
+        b"",
+        hostile.EPS,
+        hostile.tiff_with_float_strip_offset(),
+        hostile.dds_with_unknown_pixel_flags(),
+    ],
+    ids=["corrupt_png", "text", "empty", "eps", "tiff_float_strip_offset", "dds_unknown_flags"],
 )
 def test_not_an_image(content, tmp_path):
     path = tmp_path / "digit.png"
