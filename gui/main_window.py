@@ -15,8 +15,7 @@ from convlens.gui.controllers.files import FileController
 from convlens.gui.controllers.inputs import InputController
 from convlens.gui.controllers.model import ModelController
 from convlens.gui.controllers.training import TrainingController
-from convlens.gui.dialogs.code_dialog import CodeDialog
-from convlens.gui.dialogs.guide import GuideDialog
+from convlens.gui.controllers.viewers import ViewerController
 from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
 from convlens.gui.menus import build_menus
 from convlens.gui.services.mnist_source import MnistSource
@@ -97,11 +96,10 @@ class MainWindow(QMainWindow):
         self.training = TrainingController(self.session, self.trainer, self.data, settings, self)
         self.input = InputController(self.session, self.data, self)
         self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
+        self.viewers = ViewerController(self.session, self.models, self)
         self.actions = build_menus(self)
         self._error_box: QMessageBox | None = None
         self.last_error: tuple[str, str] | None = None  # title, text of the last failure
-        self.code_dialog: CodeDialog | None = None  # made when first asked for
-        self.guide: GuideDialog | None = None
         self._closing = False  # the user agreed to close: no more questions
         self._shown_run = None  # the run the training panel shows
         self._weights_stale = True  # the histograms wait until their dock is shown
@@ -263,28 +261,6 @@ class MainWindow(QMainWindow):
         (the verdict otherwise follows within ~30 ms, the explanation within ~150 ms)."""
         self.input.flush()
         self.explain.flush()
-
-    def show_code(self) -> None:
-        """Model ▸ Show as code: the architecture as PyTorch and Keras, following edits."""
-        if self.code_dialog is None:
-            self.code_dialog = CodeDialog(self)
-            self.session.model_changed.connect(
-                lambda: self.code_dialog.show_architecture(self.session.model.architecture)
-            )
-            self.models.editing.connect(self.code_dialog.show_architecture)
-            self.code_dialog.copied.connect(
-                lambda language: self.status.showMessage(f"{language} code copied", 3000)
-            )
-        self.code_dialog.show_architecture(self.session.model.architecture)
-        self.code_dialog.show()
-        self.code_dialog.raise_()
-
-    def show_guide(self) -> None:
-        """Help ▸ Guide: what each panel is, in the words of what it teaches."""
-        if self.guide is None:
-            self.guide = GuideDialog(self)
-        self.guide.show()
-        self.guide.raise_()
 
     def show_error(self, title: str, text: str) -> None:
         """Every failure goes through here: a non-blocking message box and the status bar."""

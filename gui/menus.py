@@ -100,7 +100,7 @@ def build_menus(window) -> Actions:
     for name, make in PRESETS.items():
         preset = _action(window, presets, name, lambda make=make: model.apply_architecture(make()))
         preset.setToolTip(make.__doc__)
-    _action(window, model_menu, "Show as code…", window.show_code)
+    _action(window, model_menu, "Show as code…", window.viewers.show_code)
     model_menu.addSeparator()
     model_menu.addAction(window.explain_dock.toggleViewAction())
 
@@ -109,7 +109,7 @@ def build_menus(window) -> Actions:
     download_data = _action(window, data_menu, "Download MNIST", data.download)
 
     help_menu = bar.addMenu("&Help")
-    _action(window, help_menu, "Guide", window.show_guide, "F1")
+    _action(window, help_menu, "Guide", window.viewers.show_guide, "F1")
     about = _action(window, help_menu, "About ConvLens", lambda: show_about(window))
     return Actions(
         open_image, paste, open_model, save_model, quit_, undo, redo, clear, eraser_action,

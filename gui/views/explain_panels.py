@@ -217,20 +217,34 @@ def _dense_panel(e: ex.DenseExplanation) -> Panel:
 
 
 def _softmax_panel(e: ex.SoftmaxExplanation) -> Panel:
+    t = f"{e.temperature:.4g}"
+    scaled = "z" if e.temperature == 1 else "z / T"
     panel = Panel(
         [
-            f"p<sub>i</sub> = e<sup>z<sub>i</sub></sup> / Σ e<sup>z<sub>j</sub></sup>; "
-            f"max z = {fmt(e.shift)} is subtracted first (it cancels in the division and keeps "
-            "e<sup>z</sup> from overflowing)",
-            f"Σ e<sup>z − max</sup> = {fmt(e.exp_sum)}; Σ p = <b>{e.total:.6f}</b>",
+            f"p<sub>i</sub> = e<sup>{scaled}<sub>i</sub></sup> / Σ<sub>j</sub> "
+            f"e<sup>{scaled}<sub>j</sub></sup>; Σ p = <b>{e.total:.6f}</b>"
+            + ("" if e.temperature == 1 else f", with the temperature T = {t}"),
+            (
+                ""
+                if e.temperature == 1
+                else f"T = {t} was fitted on held-out images so that the probabilities match "
+                "how often the network is right (its calibration)"
+            ),
+            f"max {scaled} = {fmt(e.shift)} is subtracted first (it cancels in the division and "
+            "keeps e<sup>x</sup> from overflowing); Σ e<sup>x − max</sup> = "
+            f"{fmt(e.exp_sum)}",
         ]
     )
+    panel.lines[1].setVisible(e.temperature != 1)
     rows = [
-        [str(d), z, z - e.shift, x, p]
-        for d, (z, x, p) in enumerate(zip(e.logits, e.exps, e.probabilities, strict=True))
+        [str(d), z, s, s - e.shift, x, p]
+        for d, (z, s, x, p) in enumerate(
+            zip(e.logits, e.scaled, e.exps, e.probabilities, strict=True)
+        )
     ]
-    rows.append(["Σ", "", "", e.exp_sum, e.total])
-    panel.table = _table(["digit", "logit z", "z − max", "e^(z − max)", "p = e / Σ"], rows)
+    rows.append(["Σ", "", "", "", e.exp_sum, e.total])
+    headers = ["digit", "logit z", scaled, "x − max", "e^(x − max)", "p = e / Σ"]
+    panel.table = _table(headers, rows)
     panel.add(panel.table)
     return panel
 

@@ -170,8 +170,8 @@ def test_predict_json_never_prints_nan_and_goes_on(tmp_path, main):
     lines = [json.loads(line, parse_constant=no_constants) for line in result.stdout.splitlines()]
     assert lines[0] == {
         "file": str(files[1]),
-        "error": f"{files[1]}: the model gives NaN probabilities for it",
+        "error": f"the model's output for {files[1].name} is not a number",
     }
     assert lines[1]["file"] == str(files[0]) and sum(lines[1]["probs"]) == pytest.approx(1)
     plain = main("predict", files[1], "--model", model)
-    assert plain.returncode == 1 and "NaN probabilities" in plain.stderr
+    assert plain.returncode == 1 and "is not a number" in plain.stderr

@@ -1,7 +1,6 @@
 """engine.images on real image files written by Pillow: every mode, lighting and polarity."""
 
 import struct
-import time
 import zlib
 from pathlib import Path
 
@@ -332,19 +331,6 @@ def test_center_digit_keeps_aspect_ratio():
     check_mnist_like(digit)
     cols = np.flatnonzero(digit.any(axis=0))
     assert cols[-1] - cols[0] + 1 <= 3
-
-
-def test_center_digit_is_fast():
-    canvas = mask_array()
-    center_digit(canvas)  # warm-up
-    best = min(_timed(center_digit, canvas) for _ in range(20))
-    assert best < 0.002
-
-
-def _timed(function, argument) -> float:
-    start = time.perf_counter()
-    function(argument)
-    return time.perf_counter() - start
 
 
 @pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"MNIST not found at {MNIST_DIR}")

@@ -6,7 +6,7 @@ from convlens.engine.spec import Activation, Architecture, Conv, Dense, Flatten,
 from convlens.gui.dialogs.architecture_editor import ArchitectureEditor
 from convlens.gui.dialogs.code_dialog import CodeDialog
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
 
 
 def _dialog(qtbot) -> CodeDialog:
@@ -69,3 +69,18 @@ def test_follows_the_architecture_editor_live_and_names_an_impossible_layer(qtbo
     assert dialog.code("pytorch") == pytorch_code(editor.architecture())
     assert "nn.Conv2d(1, 7, 5)" in dialog.code("pytorch")
     assert dialog.copy_buttons["pytorch"].isEnabled()
+
+
+def test_model_show_as_code_follows_the_model_and_the_editor(tiny_window):
+    window = tiny_window
+    [show] = [a for a in window.findChildren(QAction) if a.text() == "Show as code…"]
+    show.trigger()
+    dialog = window.viewers.code_dialog
+    assert dialog.isVisible() and dialog.code("pytorch") == pytorch_code(presets.tiny())
+    window.models.apply_architecture(presets.lenet5())
+    assert dialog.code("keras") == keras_code(presets.lenet5())
+    window.actions.architecture.trigger()
+    editor = window.models.editor
+    editor.table.selectRow(0)
+    editor.form.editors["filters"].setValue(9)  # edited, not applied: the code follows it
+    assert "nn.Conv2d(1, 9, 5, padding=2)" in dialog.code("pytorch")

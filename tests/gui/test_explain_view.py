@@ -122,16 +122,29 @@ def test_softmax_shows_logits_exps_sum_and_probabilities(view):
     view.explain_at(len(view.model.layers), 0)
     e, table = view.explanation, view.panel.table
     for d in range(10):
-        cells = [table.item(d, c).text() for c in range(5)]
+        cells = [table.item(d, c).text() for c in range(6)]
         assert cells == [
             str(d),
             fmt(e.logits[d]),
-            fmt(e.logits[d] - e.shift),
+            fmt(e.scaled[d]),
+            fmt(e.scaled[d] - e.shift),
             fmt(e.exps[d]),
             fmt(e.probabilities[d]),
         ]
-    assert table.item(10, 3).text() == fmt(e.exp_sum) and table.item(10, 4).text() == "1"
-    assert "Σ p = <b>1.000000</b>" in view.panel.lines[1].text()
+    assert table.item(10, 4).text() == fmt(e.exp_sum) and table.item(10, 5).text() == "1"
+    assert "Σ p = <b>1.000000</b>" in view.panel.lines[0].text()
+
+
+def test_the_softmax_of_a_calibrated_model_divides_by_its_temperature(qtbot):
+    model = build_model(presets.tiny(), seed=3).eval()
+    model.temperature = 2.0
+    view = Shown(qtbot, model)
+    view.explain_at(len(model.layers), 0)
+    e, table = view.explanation, view.panel.table
+    np.testing.assert_allclose(e.scaled, e.logits / 2.0)
+    np.testing.assert_allclose(e.probabilities, view.trace.probabilities, rtol=1e-5)
+    assert table.horizontalHeaderItem(2).text() == "z / T"
+    assert "T = 2" in view.panel.lines[0].text() and view.panel.lines[1].isVisibleTo(view.panel)
 
 
 def test_flatten_and_element_wise_layers(qtbot):

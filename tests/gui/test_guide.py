@@ -22,9 +22,8 @@ CONCEPTS = [
 ]  # fmt: skip
 SHORTCUTS = [
     "Ctrl+O", "Ctrl+V", "Ctrl+Shift+O", "Ctrl+S", "Ctrl+Q", "Ctrl+Z", "Delete", "Ctrl+L",
-    "Ctrl+T", "Esc", "Ctrl+.", "Ctrl+Shift+A",
-    # planned: the lead adds them to the menus
-    "Ctrl+Shift+Z", "E", "[", "]", "N", "Space",
+    "Ctrl+T", "Esc", "Ctrl+.", "Ctrl+Shift+A", "Ctrl+Shift+Z", "Ctrl+Y", "E", "[", "]", "N",
+    "R", "Space", "S", "F1",
 ]  # fmt: skip
 
 
