@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import sys
 import urllib.error
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +25,7 @@ from convlens.engine.idx import (  # noqa: F401  (read_idx and DatasetError are 
     parse_idx,
     read_idx,
 )
+from convlens.engine.user_folders import user_folder
 
 DATA_ENV_VAR = "CONVLENS_DATA"
 TRAIN_IMAGES = "train-images-idx3-ubyte"
@@ -152,16 +152,7 @@ def has_mnist(folder: str | os.PathLike) -> bool:
 
 def default_data_dir() -> Path:
     """The per-user cache folder for MNIST, following each platform's convention."""
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Caches"
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME", "")
-        # The XDG spec says to ignore a relative path.
-        base = Path(xdg) if os.path.isabs(xdg) else home / ".cache"
-    return base / "convlens" / "mnist"
+    return user_folder("cache", "mnist")
 
 
 def resolve_data_dir(folder: str | os.PathLike | None = None) -> Path:

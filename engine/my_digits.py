@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 from convlens.engine.files import atomic_write
 from convlens.engine.images import ImageError, center_digit, load_digit
 from convlens.engine.mnist import DatasetError
+from convlens.engine.user_folders import user_folder
 from PIL import Image, PngImagePlugin
 
 MARK_KEY, MARK_VALUE = "convlens", "digit/1"  # the PNG text chunk of our own files
@@ -38,15 +38,7 @@ CLASSES = tuple(str(d) for d in range(10))
 
 def default_folder() -> Path:
     """The user's digits folder, in the platform's per-user data folder."""
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME", "")
-        base = Path(xdg) if os.path.isabs(xdg) else home / ".local" / "share"  # XDG spec
-    return base / "convlens" / "my_digits"
+    return user_folder("data", "my_digits")
 
 
 @dataclass
