@@ -7,16 +7,20 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-# Importing torch reserves about 1 GB of address space; 1.5 GB leaves room for a model or two
-# and makes any bomb that slips through fail at once with MemoryError instead of swapping.
+# The child may take this much address space beyond what its libraries reserve once imported
+# (about 1 GB for torch's CPU build, several for its CUDA build): room for a model or two, and
+# any bomb that slips through fails at once with MemoryError instead of swapping.
 LIMIT_BYTES = 1536 * 2**20
-_PRELUDE = (
-    f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({LIMIT_BYTES}, {LIMIT_BYTES}))\n"
-)
+_PRELUDE = f"""import resource, torch, numpy, PIL.Image, safetensors
+with open("/proc/self/status") as status:
+    reserved = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
+resource.setrlimit(resource.RLIMIT_AS, (reserved + {LIMIT_BYTES}, reserved + {LIMIT_BYTES}))
+"""
 
 
 def run_limited(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """``python -c code args...`` from the repository root under LIMIT_BYTES of memory."""
+    """``python -c code args...`` from the repository root, LIMIT_BYTES of memory beyond what
+    torch and the other libraries reserve."""
     return subprocess.run(
         [sys.executable, "-c", _PRELUDE + code, *map(str, args)],
         capture_output=True,
