@@ -21,6 +21,15 @@ def small_mnist() -> Path:
 
 
 @pytest.fixture(scope="session")
+def mnist_subset():
+    """The shipped subset, loaded: the first 2,000 training and 1,000 test images of MNIST,
+    the same as the full set's first ones, for tests that need only a few."""
+    from convlens.engine.mnist import load_mnist
+
+    return load_mnist(SMALL_MNIST, counts=None)
+
+
+@pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The full MNIST set beside the checkout (development and CI only)."""
     if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from convlens.engine import mnist
 from convlens.engine.adversarial import nudge
 
 from tests.engine.nets import (
@@ -49,8 +48,8 @@ def test_the_model_is_left_as_it_was_and_bad_settings_are_refused():
 
 
 @pytest.fixture(scope="module")
-def digits(mnist_dir):
-    images, labels = mnist.load_test_split(mnist_dir)
+def digits(mnist_subset):
+    images, labels = mnist_subset.test_images, mnist_subset.test_labels
     return images[:4].astype(np.float32) / 255, labels[:4]
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 from convlens.engine import attribution as at
-from convlens.engine import mnist, presets
+from convlens.engine import presets
 from convlens.engine.probe import map_layers
 from convlens.engine.receptive_field import receptive_field
 
@@ -17,8 +17,8 @@ def model():
 
 
 @pytest.fixture(scope="module")
-def digits(mnist_dir):
-    images, labels = mnist.load_test_split(mnist_dir)
+def digits(mnist_subset):
+    images, labels = mnist_subset.test_images, mnist_subset.test_labels
     return images[:20].astype(np.float32) / 255, labels[:20]
 
 

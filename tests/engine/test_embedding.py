@@ -4,16 +4,14 @@ import numpy as np
 import pytest
 import torch
 from convlens.engine import embedding as em
-from convlens.engine import mnist
 from convlens.engine.probe import forward_to
 
 from tests.engine.nets import random_model, shipped, small
 
 
 @pytest.fixture(scope="module")
-def test_set(mnist_dir):
-    images, labels = mnist.load_test_split(mnist_dir)
-    return images[:3000], labels[:3000]
+def test_set(mnist_subset):
+    return mnist_subset.test_images, mnist_subset.test_labels
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +38,7 @@ def test_the_projection_is_the_pca_of_the_last_hidden_layer(test_set, embedding)
 
 def test_a_digit_drawn_live_lands_on_its_own_point(test_set, embedding):
     net = shipped()
-    for i in (0, 7, 2999):
+    for i in (0, 7, 999):
         x, y = embedding.project(net, test_set[0][i] / 255.0)
         np.testing.assert_allclose((x, y), embedding.points[i], atol=1e-4)
 

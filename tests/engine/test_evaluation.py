@@ -3,16 +3,16 @@
 import numpy as np
 import pytest
 import torch
-from convlens.engine import mnist, presets
+from convlens.engine import presets
 from convlens.engine.evaluation import evaluate
 from convlens.engine.network import predict
 from convlens.engine.training import TrainConfig, build_model, train
 
 
 @pytest.fixture(scope="module")
-def setting(mnist_dir):
+def setting(mnist_subset):
     """A briefly trained tiny network (it makes plenty of mistakes) and 1,000 test images."""
-    data = mnist.load_mnist(mnist_dir)
+    data = mnist_subset
     model = build_model(presets.tiny(), seed=4)
     x, y = torch.from_numpy(data.train_images), torch.from_numpy(data.train_labels)
     train(model, x, y, TrainConfig(epochs=1, train_limit=800, lr=3e-3))

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 from convlens.engine import filter_views as fv
-from convlens.engine import mnist
 from convlens.engine.probe import forward_to, weights_fingerprint
 from convlens.engine.receptive_field import receptive_field
 
@@ -91,8 +90,8 @@ def test_the_fingerprint_follows_the_weights_and_the_cache_with_it(model, images
 
 
 @pytest.fixture(scope="module")
-def test_images(mnist_dir):
-    return mnist.load_test_split(mnist_dir)[0][:1000]
+def test_images(mnist_subset):
+    return mnist_subset.test_images
 
 
 def test_activation_maximisation_beats_every_test_digit(test_images):

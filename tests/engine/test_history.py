@@ -40,10 +40,8 @@ def test_thinning_keeps_every_validation_point_and_the_last_report():
 
 
 @pytest.fixture(scope="module")
-def trained(mnist_dir):
-    from convlens.engine import mnist
-
-    data = mnist.load_mnist(mnist_dir)
+def trained(mnist_subset):
+    data = mnist_subset
     x, y = torch.from_numpy(data.train_images[:1500]), torch.from_numpy(data.train_labels[:1500])
     model = build_model(presets.tiny(), seed=1)
     config = TrainConfig(epochs=1, validation=500, lr=3e-3)

@@ -4,7 +4,6 @@ import json
 
 import pytest
 import torch
-from convlens.engine import mnist
 from convlens.engine.evaluation import evaluate
 from convlens.engine.spec import Activation, Architecture, Conv, Dense, Flatten, Pool
 from convlens.engine.sweep import apply, parse_value, sweep
@@ -14,9 +13,9 @@ from tests.engine.test_cli import run as run_cli
 
 
 @pytest.fixture(scope="module")
-def subset(mnist_dir):
-    data = mnist.load_mnist(mnist_dir)
-    return torch.from_numpy(data.train_images[:3000]), torch.from_numpy(data.train_labels[:3000])
+def subset(mnist_subset):
+    data = mnist_subset
+    return torch.from_numpy(data.train_images), torch.from_numpy(data.train_labels)
 
 
 def _network(units=32):

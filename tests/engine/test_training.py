@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from convlens.engine import mnist, presets
+from convlens.engine import presets
 from convlens.engine.network import Network
 from convlens.engine.spec import Architecture, Conv, Dense, Flatten
 from convlens.engine.training import (
@@ -21,13 +21,9 @@ from convlens.engine.training import (
 
 
 @pytest.fixture(scope="module")
-def data(mnist_dir):
-    return mnist.load_mnist(mnist_dir)
-
-
-@pytest.fixture(scope="module")
-def subset(data):
+def subset(mnist_subset):
     """2,000 training and 1,000 test images, as tensors."""
+    data = mnist_subset
     return (
         torch.from_numpy(data.train_images[:2000]),
         torch.from_numpy(data.train_labels[:2000]),

@@ -6,15 +6,15 @@ import threading
 import pytest
 import torch
 import torch.nn.functional as F
-from convlens.engine import mnist, presets
+from convlens.engine import presets
 from convlens.engine.control import TrainControl
 from convlens.engine.divergence import CHANCE_AFTER, DivergenceError, DivergenceWatch
 from convlens.engine.training import TrainConfig, build_model, evaluate, train, training_set
 
 
 @pytest.fixture(scope="module")
-def subset(mnist_dir):
-    data = mnist.load_mnist(mnist_dir)
+def subset(mnist_subset):
+    data = mnist_subset
     return torch.from_numpy(data.train_images[:2000]), torch.from_numpy(data.train_labels[:2000])
 
 
