@@ -20,7 +20,7 @@ from convlens.gui.views.map_grid import number_label
 from convlens.gui.views.map_image import INK_TABLE, TABLE, MapImage, colorize, steady_levels
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
 
 COLUMN_HEIGHT = 260.0  # scene units; a 28x28 map is 28 units
 MAP_GAP = 2.0
@@ -203,6 +203,9 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         alpha = int(min(90, max(6, LINKS_INK / len(pairs))))  # many lines: each fainter
         links.setPen(QPen(QColor(120, 120, 120, alpha), 0))  # 0: a cosmetic hairline
         links.setZValue(-5)
+        # Drawn once into a pixmap: stroking a thousand lines at every repaint of the maps
+        # above them was most of the overview's paint time.
+        links.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.view.addItem(links)
 
     # --- values ----------------------------------------------------------------------------
