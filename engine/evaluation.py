@@ -23,6 +23,16 @@ class Evaluation:
     predicted: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (N,) verdicts
     confidence: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (N,) p
 
+    @classmethod
+    def of(cls, labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray) -> Evaluation:
+        """The evaluation that per-image verdicts (N,) add up to: accuracy, per class, and
+        the confusion matrix (so that a set evaluated in parts can be put together)."""
+        confusion = confusion_matrix(labels, predicted)
+        totals = confusion.sum(1)
+        per_class = [float(confusion[d, d] / totals[d]) if totals[d] else 0.0 for d in range(10)]
+        accuracy = float(np.trace(confusion) / confusion.sum()) if len(labels) else 0.0
+        return cls(accuracy, per_class, confusion, labels, predicted, confidence)
+
     def cell(self, true: int, predicted: int) -> np.ndarray:
         """Indices of the images labelled ``true`` and read as ``predicted``, most confident
         first (ties in index order)."""
@@ -79,9 +89,4 @@ def evaluate(
     probabilities = torch.softmax(logits / temperature, dim=1)
     confidence, predicted = probabilities.max(1)
     truth = labels.to(torch.long).cpu().numpy()
-    predicted = predicted.numpy()
-    confusion = confusion_matrix(truth, predicted)
-    totals = confusion.sum(1)
-    per_class = [float(confusion[d, d] / totals[d]) if totals[d] else 0.0 for d in range(10)]
-    accuracy = float(np.trace(confusion) / confusion.sum()) if len(truth) else 0.0
-    return Evaluation(accuracy, per_class, confusion, truth, predicted, confidence.numpy())
+    return Evaluation.of(truth, predicted.numpy(), confidence.numpy())

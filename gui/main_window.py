@@ -13,6 +13,7 @@ from convlens.gui.controllers.data import DataController
 from convlens.gui.controllers.explain import ExplainController
 from convlens.gui.controllers.files import FileController
 from convlens.gui.controllers.inputs import InputController
+from convlens.gui.controllers.mistakes import install_mistakes
 from convlens.gui.controllers.model import ModelController
 from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.input = InputController(self.session, self.data, self)
         self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
         self.viewers = ViewerController(self.session, self.models, self)
+        self.mistakes = install_mistakes(self)  # the Mistakes dock, the browser's mistakes
         self.actions = build_menus(self)
         self._error_box: QMessageBox | None = None
         self.last_error: tuple[str, str] | None = None  # title, text of the last failure
@@ -177,10 +179,6 @@ class MainWindow(QMainWindow):
         self.inputs.input_view.set_image(image)
         if s.source.kind != "drawing":  # a file, a test digit: drawn on the canvas to edit
             self.canvas.set_ink(s.ink if s.ink is not None else image, notify=False)
-        test = s.source.kind == "test"
-        self.inputs.sample_label.setText(
-            f"#{s.source.index}: labelled {s.source.label}" if test else ""
-        )
 
     def _on_trace_changed(self) -> None:
         if self.session.training:  # the kernels were redrawn in this turn: maps in the next
@@ -313,3 +311,4 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.trainer.shutdown()
         self.source.shutdown()
+        self.mistakes.evaluator.shutdown()

@@ -79,6 +79,8 @@ def build_menus(window) -> Actions:
     edit.addSeparator()
     next_digit = _action(window, edit, "Next test digit", window.input.next_digit, "N")
     _action(window, edit, "Random test digit", window.input.random_digit, "R")
+    _action(window, edit, "Previous mistake", window.mistakes.previous_mistake, "Shift+M")
+    _action(window, edit, "Next mistake", window.mistakes.next_mistake, "M")
     player = window.explain_view.player
     _action(window, edit, "Play or pause the step-through", player.toggle, "Space")
     _action(window, edit, "Step the step-through", player.advance, "S")
@@ -103,6 +105,7 @@ def build_menus(window) -> Actions:
     _action(window, model_menu, "Show as code…", window.viewers.show_code)
     model_menu.addSeparator()
     model_menu.addAction(window.explain_dock.toggleViewAction())
+    model_menu.addAction(window.mistakes.dock.toggleViewAction())
 
     data_menu = bar.addMenu("&Data")
     choose_data = _action(window, data_menu, "Choose MNIST folder…", data.choose_folder)

@@ -72,6 +72,7 @@ class Session(QObject):
     run_changed = Signal()  # a run started, ended, or its keep-or-go-back was settled
     progress = Signal(object)  # one engine.training.Progress of the running run
     explanation_changed = Signal()
+    evaluation_changed = Signal()  # the model's evaluation on the test set became known
     error = Signal(str, str)  # title, text: a failure the user must hear of
     message = Signal(str)  # a passing remark for the status bar
 
@@ -128,6 +129,12 @@ class Session(QObject):
         self._retrace()
         self.model_changed.emit()
         self._emit_trace()
+
+    def set_evaluation(self, model: Network, evaluation: Evaluation) -> None:
+        """``model``'s evaluation, made later (in a worker): kept only while it is the model."""
+        if model is self.model:
+            self.evaluation = evaluation
+            self.evaluation_changed.emit()
 
     def mark_saved(self, model: Network) -> None:
         """``model`` is on disk now; saving the model of a finished run keeps it."""

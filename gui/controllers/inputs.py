@@ -51,21 +51,26 @@ class InputController(QObject):
         self._session.set_image(center_digit(ink), ImageSource("sample", label=digit), ink)
 
     def next_digit(self) -> None:
-        self._show_test_digit(1)
+        self._show_test_digit(lambda source: source.test_digit(1))
 
     def random_digit(self) -> None:
-        self._show_test_digit(None)
+        self._show_test_digit(lambda source: source.test_digit(None))
 
-    def _show_test_digit(self, step: int | None) -> None:
+    def show_test_digit(self, index: int) -> None:
+        """Test digit ``index`` as the input (Next goes on from it)."""
+        self._show_test_digit(lambda source: source.test_digit_at(index))
+
+    def _show_test_digit(self, pick) -> None:
+        """The test digit ``pick(source)`` gives, once MNIST is there."""
         source = self._data.source
         if not source.available():
             self._data.ensure(
-                lambda: self._show_test_digit(step), need="The test set browser needs"
+                lambda: self._show_test_digit(pick), need="The test set browser needs"
             )
             return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            image, label, index = source.test_digit(step)
+            image, label, index = pick(source)
         except DatasetError as error:
             self._session.error.emit("MNIST is not available", str(error))
             return

@@ -94,11 +94,16 @@ class MnistSource(QObject):
     def test_digit(self, step: int | None) -> tuple[np.ndarray, int, int]:
         """(image (28, 28) ink in [0, 1], true label, index): the next one, or a random one
         when ``step`` is None."""
+        count = len(self.load().test_images)
+        index = int(self._rng.integers(count)) if step is None else (self.index + step) % count
+        return self.test_digit_at(index)
+
+    def test_digit_at(self, index: int) -> tuple[np.ndarray, int, int]:
+        """Test digit ``index``, as ``test_digit`` gives it; the browser goes on from there."""
         test = self.load()
-        count = len(test.test_images)
-        self.index = int(self._rng.integers(count)) if step is None else (self.index + step) % count
-        image = test.test_images[self.index].astype(np.float32) / 255.0
-        return image, int(test.test_labels[self.index]), self.index
+        self.index = index
+        image = test.test_images[index].astype(np.float32) / 255.0
+        return image, int(test.test_labels[index]), index
 
     # --- downloading -----------------------------------------------------------------------
     def downloading(self) -> bool:

@@ -1,18 +1,34 @@
-"""The confusion matrix: true digit down, predicted digit across, a count in every cell."""
+"""The confusion matrix: true digit down, predicted digit across, a count in every cell.
+
+Hovering a cell reports its count (``hovered(text)``); clicking it asks for its images
+(``cell_clicked(true, predicted)``), once there is a matrix to click.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Signal
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsRectItem
 
 COLORMAP = pg.ColorMap([0.0, 0.5, 1.0], [(255, 255, 255), (107, 174, 214), (8, 48, 107)])
 FONT = QFont()
 FONT.setPointSize(8)
 
 
+def cell_text(true: int, predicted: int, count: int) -> str:
+    """What hovering a cell says."""
+    images = f"{count:,} test digit{'' if count == 1 else 's'}"
+    verdict = "read correctly" if true == predicted else f"read as {predicted}"
+    return f"Labelled {true}, {verdict}: {images} (click to see them)"
+
+
 class ConfusionView(pg.PlotWidget):
     """Built once: a 10x10 ImageItem and 100 number labels, updated by ``set_matrix``."""
+
+    cell_clicked = Signal(int, int)  # true digit, predicted digit
+    hovered = Signal(str)  # the count of the cell under the cursor, in words
 
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
@@ -35,8 +51,14 @@ class ConfusionView(pg.PlotWidget):
                 label.setPos(predicted + 0.5, true + 0.5)
                 self.addItem(label)
                 self.labels.append(label)
+        self.outline = QGraphicsRectItem(0, 0, 1, 1)  # the cell whose images are listed
+        self.outline.setPen(pg.mkPen("#d62728", width=2, cosmetic=True))
+        self.outline.setVisible(False)
+        self.addItem(self.outline)
         self.setRange(xRange=(0, 10), yRange=(0, 10), padding=0.02)
         self.matrix = np.zeros((10, 10), np.int64)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     def clear_matrix(self) -> None:
         """No evaluation to show (not ``clear``: PlotWidget's own, which drops every item)."""
@@ -54,3 +76,31 @@ class ConfusionView(pg.PlotWidget):
         ):
             label.setText(str(count) if count else "")
             label.setColor("w" if value > 0.6 * top else "k")
+        if not self.matrix.any():
+            self.select_cell(None)
+
+    def select_cell(self, cell: tuple[int, int] | None) -> None:
+        """Outline the cell (true, predicted) whose images are shown; None: no outline."""
+        self.outline.setVisible(cell is not None)
+        if cell is not None:
+            true, predicted = cell
+            self.outline.setRect(predicted, true, 1, 1)
+
+    def cell_at(self, scene_pos) -> tuple[int, int] | None:
+        """The (true, predicted) cell at a scene position, if any."""
+        point: QPointF = self.getPlotItem().vb.mapSceneToView(scene_pos)
+        predicted, true = int(np.floor(point.x())), int(np.floor(point.y()))
+        if 0 <= true < 10 and 0 <= predicted < 10:
+            return true, predicted
+        return None
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        cell = self.cell_at(scene_pos)
+        if cell is not None and self.matrix.any():
+            self.hovered.emit(cell_text(*cell, int(self.matrix[cell])))
+
+    def _on_mouse_clicked(self, event) -> None:
+        cell = self.cell_at(event.scenePos())
+        if cell is not None and self.matrix.any():  # an empty matrix belongs to no model
+            event.accept()
+            self.cell_clicked.emit(*cell)

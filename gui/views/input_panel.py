@@ -87,12 +87,21 @@ class InputPanel(QWidget):
 
         self.next_button = QPushButton("Next")
         self.random_button = QPushButton("Random")
+        self.previous_mistake_button = QPushButton("◀ Mistake")
+        self.previous_mistake_button.setToolTip("The previous test digit this model gets wrong")
+        self.next_mistake_button = QPushButton("Mistake ▶")
+        self.next_mistake_button.setToolTip("The next test digit this model gets wrong")
         self.sample_label = QLabel("")
         browse = QGroupBox("MNIST test set")
-        row = QHBoxLayout(browse)
-        row.addWidget(self.next_button)
-        row.addWidget(self.random_button)
-        row.addWidget(self.sample_label, 1)
+        rows = QVBoxLayout(browse)
+        row = QHBoxLayout()
+        for button in (self.next_button, self.random_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        for button in (self.previous_mistake_button, self.next_mistake_button):
+            row.addWidget(button)
+        rows.addLayout(row)
+        rows.addWidget(self.sample_label)
 
         self.prediction = PredictionView(beside=seen)
         layout = QVBoxLayout(self)
@@ -105,6 +114,13 @@ class InputPanel(QWidget):
         layout.addLayout(tools)
         layout.addWidget(browse)
         layout.addWidget(self.prediction, 1)
+
+    def show_test_digit(self, index: int | None, label: int = 0, read_as: int | None = None):
+        """The test digit shown (None: the input is not one) and, if wrong, the verdict."""
+        text = "" if index is None else f"#{index}: labelled {label}"
+        if index is not None and read_as is not None and read_as != label:
+            text += f' <span style="color:#c0392b">— read as {read_as}</span>'
+        self.sample_label.setText(text)
 
     def _on_brush_changed(self, value: int) -> None:
         self.canvas.brush_size = value

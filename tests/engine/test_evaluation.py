@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 from convlens.engine import presets
-from convlens.engine.evaluation import evaluate
+from convlens.engine.evaluation import Evaluation, evaluate
 from convlens.engine.network import predict
 from convlens.engine.training import TrainConfig, build_model, train
 
@@ -71,3 +71,19 @@ def test_probabilities_follow_the_model_temperature(setting):
     np.testing.assert_allclose(warm.confidence, expected, rtol=1e-5)
     assert np.array_equal(warm.predicted, plain.predicted)
     assert np.all(warm.confidence < plain.confidence)
+
+
+def test_an_evaluation_put_together_from_parts_is_the_whole_one(setting):
+    model, images, labels = setting
+    whole = evaluate(model, images, torch.from_numpy(labels))
+    halves = (slice(0, 300), slice(300, None))
+    parts = [evaluate(model, images[s], torch.from_numpy(labels[s])) for s in halves]
+    verdicts = ("labels", "predicted", "confidence")
+    joined = Evaluation.of(*(np.concatenate([getattr(p, k) for p in parts]) for k in verdicts))
+    np.testing.assert_array_equal(joined.confusion, whole.confusion)
+    assert joined.accuracy == whole.accuracy and joined.per_class == whole.per_class
+    np.testing.assert_array_equal(joined.predicted, whole.predicted)
+    np.testing.assert_allclose(joined.confidence, whole.confidence, rtol=1e-6)
+    assert whole.accuracy == np.mean(whole.predicted == labels)
+    empty = Evaluation.of(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    assert empty.accuracy == 0.0 and empty.confusion.sum() == 0 and empty.mistakes().size == 0
