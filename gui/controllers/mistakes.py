@@ -203,13 +203,13 @@ def summary(name: str, evaluation: Evaluation) -> str:
 
 
 def install_mistakes(window) -> MistakesController:
-    """The Mistakes dock (tabbed with Training), its controller and evaluator, wired to the
+    """The Mistakes dock (a tab beside Explain), its controller and evaluator, wired to the
     window's training panel (its matrix opens a cell) and test-set browser."""
     evaluator = Evaluator(window.source.load, window)
     view = MistakesView()
     dock = make_dock(window, "Mistakes", "mistakes_dock", view)
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    window.tabifyDockWidget(window.training_dock, dock)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.tabifyDockWidget(window.explain_dock, dock)  # tall: a 768-pixel screen has room
     dock.hide()
     controller = MistakesController(
         window.session, window.data, window.input, evaluator, view, dock, window

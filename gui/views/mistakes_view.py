@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from convlens.gui.views.confusion_view import ConfusionView
 from convlens.gui.views.gallery import DigitGallery
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 
@@ -19,7 +20,6 @@ class MistakesView(QWidget):
         self.summary.setWordWrap(True)
         self.confusion = ConfusionView()
         self.confusion.setMinimumSize(220, 200)
-        self.confusion.setToolTip("Click a cell to see its test digits")
         self.mistakes_button = QPushButton("Every mistake")
         self.mistakes_button.setToolTip("Every misclassified test digit, most confident first")
         self.gallery = DigitGallery()
@@ -46,6 +46,18 @@ class MistakesView(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
+
+    def resizeEvent(self, event) -> None:
+        """Side by side when the panel is wide (a bottom dock), one above the other when it is
+        tall (beside the network)."""
+        super().resizeEvent(event)
+        size = event.size()
+        wide = size.width() > 1.3 * size.height()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            length = size.width() if wide else size.height()
+            self.splitter.setSizes([length * 2 // 5, length * 3 // 5])
 
     def show_model(self, text: str, matrix=None) -> None:
         """Which model, and how it does (``matrix``: its confusion matrix; None: not known)."""
