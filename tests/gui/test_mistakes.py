@@ -8,7 +8,9 @@ import torch
 from convlens.engine.model_file import ModelInfo, save_model
 from convlens.engine.presets import tiny
 from convlens.engine.training import TrainConfig, TrainResult, build_model, evaluate
+from convlens.gui.controllers.mistakes import neighbour
 from convlens.gui.services.mnist_source import FOLDER_KEY
+from convlens.gui.session import Session
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
@@ -244,3 +246,22 @@ def test_without_mnist_the_gallery_says_so_and_offers_it(
     qtbot.waitUntil(lambda: window.session.evaluation is not None, timeout=WAIT_MS)
     assert not gallery.get_data_button.isVisible()
     assert len(gallery.shown_indices()) == len(window.session.evaluation.mistakes()) > 0
+
+
+def test_the_session_takes_an_evaluation_only_for_its_own_model(qtbot, mnist_subset):
+    shown, other = build_model(tiny(), seed=1), build_model(tiny(), seed=2)
+    s = Session(shown, ModelInfo("shown", {}))
+    changes = []
+    s.evaluation_changed.connect(lambda: changes.append(s.evaluation))
+    late = reference(other, mnist_subset)
+    s.set_evaluation(other, late)  # another model's, arriving late
+    assert s.evaluation is None and changes == []
+    own = reference(shown, mnist_subset)
+    s.set_evaluation(shown, own)
+    assert s.evaluation is own and changes == [own]
+
+
+def test_the_neighbouring_mistake_wraps_around():
+    mistakes = np.array([3, 8, 20])
+    assert [neighbour(mistakes, here, 1) for here in (-1, 3, 5, 8, 20, 99)] == [3, 8, 8, 20, 3, 3]
+    assert [neighbour(mistakes, here, -1) for here in (-1, 3, 5, 8, 21)] == [20, 20, 3, 3, 20]
