@@ -82,10 +82,12 @@ class WhyController(QObject):
 
     def ask_nudge(self) -> None:
         """The nudge dialog, its target the digit the network does not read now."""
-        trace = self._window.session.trace
-        if trace is not None and not self.nudge.running():
-            runner_up = int(trace.probabilities.argsort()[-2])
+        session = self._window.session
+        if session.trace is not None and not self.nudge.running():
+            runner_up = int(session.trace.probabilities.argsort()[-2])
             self.nudge_dialog.target.setValue(runner_up)
+            if self.nudge.original is None:  # the input as it is, unchanged so far
+                self.nudge_dialog.show_change(session.image, None, 1.0)
         self.nudge_dialog.show()
         self.nudge_dialog.raise_()
 

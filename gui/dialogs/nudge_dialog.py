@@ -77,6 +77,7 @@ class NudgeDialog(QDialog):
         self.stop_button.clicked.connect(self.stop_clicked)
         self.restore_button.clicked.connect(self.restore_clicked)
         self.set_running(False, can_restore=False)
+        self.resize(440, 540)  # beside the maps it moves, not over most of them
 
     def set_running(self, running: bool, can_restore: bool) -> None:
         self.nudge_button.setEnabled(not running)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from convlens.gui.services.workers import Job, Worker
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 # fn(progress, should_stop) -> result; None (or a stop) delivers nothing
 Call = Callable[[Callable[[int, int], None], Callable[[], bool]], object]
@@ -46,6 +46,7 @@ class Latest(QObject):
         self.job.ended.connect(self._on_ended)
         self._next: tuple | None = None
         self._asked = 0  # requests so far: a result queued before a newer request is dropped
+        self._running: tuple = (0, None, None)  # the request running: (asked, done, progress)
 
     def busy(self) -> bool:
         return self.job.is_running() or self._next is not None
@@ -71,16 +72,23 @@ class Latest(QObject):
     def _start(self) -> None:
         call, done, progress = self._next
         self._next = None
-        asked = self._asked
+        self._running = (self._asked, done, progress)
+        # Bound methods of this GUI-thread object: Qt queues their calls to the GUI thread (a
+        # plain function or lambda would run on the worker's thread, touching widgets there).
+        slots = {"finished": self._on_finished, "progress": self._on_progress}
+        self.job.start(CallWorker(call), failed=self.failed, **slots)
 
-        def deliver(result) -> None:
-            if asked == self._asked:
-                done(result)
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        asked, done, _ = self._running
+        if asked == self._asked:
+            done(result)
 
-        slots = {"finished": deliver, "failed": self.failed}
-        if progress is not None:
-            slots["progress"] = progress
-        self.job.start(CallWorker(call), **slots)
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        asked, _, progress = self._running
+        if progress is not None and asked == self._asked:
+            progress(done, total)
 
     def _on_ended(self) -> None:
         if self._next is not None:

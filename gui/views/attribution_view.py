@@ -143,6 +143,11 @@ class AttributionView(QWidget):
         self.map.show_map(values)
         if values is None:
             self.caption.setText("Draw a digit to see why the network reads it so.")
+        elif method == "gradcam" and not values.any():
+            self.caption.setText(
+                f"Grad-CAM is 0 everywhere: no map of layer {layer} speaks for {digit} "
+                "(it keeps only the positive part)."
+            )
         else:
             size = self.size.value()
             self.caption.setText(READING[method].format(digit=digit, layer=layer, size=size))

@@ -51,7 +51,9 @@ class EmbeddingView(QWidget):
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.legend = self.plot.addLegend(offset=(-8, 8), labelTextColor="#222")
+        self.legend = self.plot.addLegend(
+            offset=(8, 8), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 170), colCount=4
+        )
         self.classes: list[pg.ScatterPlotItem] = []
         for digit, color in enumerate(CLASS_COLORS):
             item = pg.ScatterPlotItem(

@@ -84,6 +84,7 @@ class FilterGallery(QWidget):
         self._patch_text = "Find top patches to see the test digits this filter responds to."
         self._made_text = ""
         self.show_patches(None)
+        self.show_made(None)
 
     def _box(self, col: int) -> pg.ViewBox:
         box = self.plot.addViewBox(row=0, col=col, invertY=True, lockAspect=True, enableMenu=False)
@@ -150,4 +151,8 @@ class FilterGallery(QWidget):
             self.progress.hide()
 
     def _show_caption(self) -> None:
+        # the pictures take room in the detail only once there is something to see
+        self.plot.setVisible(
+            self.made_item.isVisible() or any(item.isVisible() for item in self.patch_items)
+        )
         self.caption.setText("\n".join(t for t in (self._patch_text, self._made_text) if t))

@@ -39,6 +39,7 @@ def test_every_conv_panel_has_a_gallery_under_its_kernels(window):
         assert layout.indexOf(gallery) == layout.indexOf(panel.kernels) + 1
         assert gallery.filter.maximum() == panel.info.layer.filters - 1
         assert not any(item.isVisible() for item in gallery.patch_items)
+        assert gallery.plot.isHidden()  # no room taken until there is something to see
 
 
 def test_the_gallery_shows_the_engines_top_patches(mnist_window, mnist_subset, qtbot):
@@ -51,6 +52,7 @@ def test_the_gallery_shows_the_engines_top_patches(mnist_window, mnist_subset, q
         shown = np.stack([item.image for item in gallery.patch_items])
         np.testing.assert_array_equal(shown, expected.patches[gallery.chosen()])
         assert all(item.isVisible() for item in gallery.patch_items)
+        assert not gallery.plot.isHidden()
         assert f"#{expected.images[0, 0]}" in gallery.caption.text()
     kernels = window.maps.panels[0].kernels
     click(kernels, kernels.items[5], 1, 1)  # a real click on filter 5's kernel chooses it

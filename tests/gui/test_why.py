@@ -101,7 +101,7 @@ def test_occlusion_runs_off_the_gui_thread_and_a_click_explains_a_pixel(window, 
     assert point == expected.at(7, 18)
     assert point.probability == pytest.approx(float(window.session.trace.probabilities[3]))
     assert why.view.point.text() == describe_point(point, 3)
-    assert f"{point.probability:.2%} as drawn" in why.view.point.text()
+    assert f"{point.probability:.6f} as drawn" in why.view.point.text()
     for top, left, probability in point.patches:  # each patch: one forward pass, by hand
         covered = digit.copy()
         covered[top : top + 5, left : left + 5] = 0
