@@ -45,18 +45,23 @@ class EmbeddingController(QObject):
     def set_active(self, active: bool) -> None:
         """Shown: computed at once if MNIST is there and the weights hold still."""
         self.active = active
-        if not active:
+        if active:
+            self._compute_if_due()
+            self.place_current()
+
+    def _compute_if_due(self) -> None:
+        if not self.active or self.embedding is not None or self.job.busy():
             return
-        if self.embedding is None and not self.job.busy() and not self._session.training:
-            if self._data.source.available():
-                self._compute_now()
-            else:
-                self._view.show_text(
-                    f"The embedding needs the MNIST test digits, which are not in "
-                    f"{self._data.source.folder()}.",
-                    missing_data=True,
-                )
-        self.place_current()
+        if self._session.training:
+            return
+        if self._data.source.available():
+            self._compute_now()
+        else:
+            self._view.show_text(
+                f"The embedding needs the MNIST test digits, which are not in "
+                f"{self._data.source.folder()}.",
+                missing_data=True,
+            )
 
     def shutdown(self) -> None:
         self.job.shutdown()
@@ -89,6 +94,7 @@ class EmbeddingController(QObject):
     def _on_weights_changed(self) -> None:
         self._fingerprint = weights_fingerprint(self._session.shown_model)
         self._show()
+        self._compute_if_due()  # another model, or a run's end: its own embedding
 
     def _show(self) -> None:
         self.embedding = self.embeddings.get(self._fingerprint)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.views.job_bar import JobBar
 from convlens.gui.views.map_image import INK_COLORMAP
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,8 +37,7 @@ class EmbeddingView(QWidget):
         super().__init__(parent)
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.progress = QProgressBar()
-        self.progress.hide()
+        self.progress = JobBar()
         self.compute_button = QPushButton("Compute")
         self.compute_button.setToolTip("Run the MNIST test digits through the network")
         self.get_data_button = QPushButton("Get MNIST…")
@@ -131,9 +130,7 @@ class EmbeddingView(QWidget):
         self.get_data_button.setVisible(missing_data)
 
     def show_progress(self, done: int, total: int) -> None:
-        self.progress.setVisible(done < total)
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
+        self.progress.show_progress(done, total)
 
     def set_busy(self, busy: bool) -> None:
         self.compute_button.setEnabled(not busy)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.views.job_bar import JobBar
 from convlens.gui.views.map_image import INK_COLORMAP
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -46,9 +46,7 @@ class FilterGallery(QWidget):
             "Gradient ascent on the input from noise (jittered, blurred, decayed): "
             "an image this filter responds to strongly"
         )
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(160)
-        self.progress.hide()
+        self.progress = JobBar()
         header = QHBoxLayout()
         header.addWidget(QLabel("What filter"))
         header.addWidget(self.filter)
@@ -140,10 +138,7 @@ class FilterGallery(QWidget):
         self._show_caption()
 
     def show_progress(self, done: int, total: int) -> None:
-        """A worker's progress; ``done == total`` hides the bar."""
-        self.progress.setVisible(done < total)
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
+        self.progress.show_progress(done, total)
 
     def set_busy(self, busy: bool) -> None:
         self.find_button.setEnabled(not busy)

@@ -4,6 +4,8 @@ drawing as a live point, a hovered point's digit shown, a clicked one made the i
 import numpy as np
 import pytest
 from convlens.engine import embedding as em
+from convlens.engine.probe import weights_fingerprint
+from convlens.engine.training import build_model
 from convlens.gui.services.mnist_source import FOLDER_KEY
 from convlens.gui.session import ImageSource
 from PySide6.QtCore import QPointF, Qt
@@ -92,3 +94,19 @@ def test_without_mnist_the_dock_says_so_and_offers_to_get_it(window, settings, t
     box = window.data.question
     assert box is not None and box.isVisible() and "The embedding needs" in box.text()
     box.reject()
+
+
+def test_another_model_gets_its_own_embedding_and_the_old_one_is_kept(shown, qtbot):
+    window = shown
+    session, controller = window.session, window.why.embedding
+    first, model, info = controller.embedding, session.model, session.info
+    other = build_model(model.architecture, seed=3)
+    session.set_model(other, info)
+    assert controller.embedding is None  # not the old model's points for the new weights
+    assert len(window.why.embedding_view.current.getData()[0]) == 0
+    qtbot.waitUntil(lambda: controller.embedding is not None, timeout=60_000)
+    assert controller.embedding.fingerprint == weights_fingerprint(other) != first.fingerprint
+    qtbot.waitUntil(lambda: not controller.job.busy())
+    session.set_model(model, info)
+    assert controller.embedding is first  # kept: no second run for the same weights
+    assert not controller.job.busy()
