@@ -83,7 +83,6 @@ class AttributionView(QWidget):
         patch.addWidget(QLabel("stride"))
         patch.addWidget(self.stride)
         form.addRow("Patch", patch)
-        self._patch_row = patch
         self.map = OverlayView("attribution")
         self.map.setMinimumSize(220, 200)
         self.caption = QLabel("")
