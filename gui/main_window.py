@@ -17,6 +17,7 @@ from convlens.gui.controllers.mistakes import install_mistakes
 from convlens.gui.controllers.model import ModelController
 from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
+from convlens.gui.controllers.why import WhyController
 from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
 from convlens.gui.menus import build_menus
 from convlens.gui.services.mnist_source import MnistSource
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self._shown_run = None  # the run the training panel shows
         self._weights_stale = True  # the histograms wait until their dock is shown
         self._connect()
+        self.why = WhyController(self)  # Why, Embedding, nudges, filter galleries (#15)
         self.setAcceptDrops(True)
         restore_layout(self, self.settings)
         self._show_model()
@@ -312,3 +314,4 @@ class MainWindow(QMainWindow):
         self.trainer.shutdown()
         self.source.shutdown()
         self.mistakes.evaluator.shutdown()
+        self.why.shutdown()

@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, Signal
 @dataclass(frozen=True)
 class ImageSource:
     """Where the input came from: 'drawing', 'sample' (one the app ships), 'file', 'test' (an
-    MNIST test digit) or 'none'."""
+    MNIST test digit), 'nudged' (towards the digit ``label``) or 'none'."""
 
     kind: str = "none"
     name: str = ""  # the file's name
@@ -38,6 +38,8 @@ class ImageSource:
             return f"from {self.name}"
         if self.kind == "test":
             return f"test digit #{self.index}, labelled {self.label}"
+        if self.kind == "nudged":
+            return f"nudged towards a {self.label}"
         if self.kind == "sample":
             return f"a sample {self.label}: draw over it, or clear it"
         return ""

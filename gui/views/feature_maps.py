@@ -33,6 +33,7 @@ class FeatureMapView(QScrollArea):
 
     map_clicked = Signal(int, int, int, int)  # layer, channel, row, col (vectors: 0, 0, unit)
     hovered = Signal(str)  # what is under the cursor, in words
+    layers_built = Signal()  # new panels: views added to them (the filter galleries) follow
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -70,6 +71,7 @@ class FeatureMapView(QScrollArea):
             self.dialog.close()
         self._enlarged = None
         self.show_layers(set(range(len(infos))))
+        self.layers_built.emit()
 
     def set_weights(self, weights: dict[int, np.ndarray]) -> None:
         """Conv kernels by layer index (see ``engine.weights.conv_kernels``)."""

@@ -91,6 +91,11 @@ class LayerPanel(QFrame):
         view.double_clicked.connect(lambda i, r, c: self.double_clicked.emit(layer, kind, i, r, c))
         return view
 
+    def add_below_kernels(self, widget) -> None:
+        """Another view of the filters (the filter gallery), placed under the kernels."""
+        layout = self.layout()
+        layout.insertWidget(layout.indexOf(self.kernels) + 1, widget)
+
     def set_output(self, values: np.ndarray) -> None:
         """The layer's output for the current image: (C, H, W) maps or (N,) vector."""
         if isinstance(self.output, MapGrid):
