@@ -21,8 +21,9 @@ from convlens.gui.controllers.training import load_config
 from convlens.gui.dialogs.experiment_dialog import ExperimentDialog
 from convlens.gui.dialogs.experiment_form import SETTING_NAMES, SweepRequest
 from convlens.gui.services.mnist_source import MnistSource
-from convlens.gui.services.sweeper import Sweeper, time_left
+from convlens.gui.services.sweeper import SweepWorker, time_left
 from convlens.gui.services.trainer import Trainer
+from convlens.gui.services.workers import Job
 from convlens.gui.session import Run, Session
 from convlens.gui.views.sweep_table import show_value
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -47,15 +48,13 @@ class ExperimentController(QObject):
         super().__init__(parent)
         self._session, self._trainer, self._data = session, trainer, data
         self._settings, self._parent = settings, parent
-        self.sweeper = Sweeper(source.load, self)
+        self._load_data = source.load
+        self.job = Job(self)  # the sweep's worker and thread
         self.dialog: ExperimentDialog | None = None
         self.request: SweepRequest | None = None  # the sweep under way, or the last one
         self.runs: list[SweepRun] = []  # its runs so far, one per value in order
         self._failure = ""
-        self.sweeper.progress.connect(self._on_progress)
-        self.sweeper.run_done.connect(self._on_run)
-        self.sweeper.failed.connect(self._on_failed)
-        self.sweeper.running_changed.connect(self._on_running_changed)
+        self.job.ended.connect(self._on_ended)
 
     def add_menu(self, menu: QMenu) -> None:
         """Train ▸ Experiment… and Train ▸ Experiments ▸ (the ready-made ones) into ``menu``."""
@@ -81,16 +80,16 @@ class ExperimentController(QObject):
             self.dialog.stop_clicked.connect(self.stop)
             self.dialog.keep_clicked.connect(self.keep)
             self.dialog.rejected.connect(self.stop)  # closed: the sweep has no one to watch it
-        elif not self.sweeper.is_running():
+        elif not self.is_running():
             self.dialog.form.set_current(current, config)
-        if experiment is not None and not self.sweeper.is_running():
+        if experiment is not None and not self.is_running():
             self.dialog.fill(experiment)
         self.dialog.show()
         self.dialog.raise_()
 
     def _on_run_clicked(self) -> None:
         request = self.dialog.request()
-        if request is None or self.sweeper.is_running():
+        if request is None or self.is_running():
             return
         if self._trainer.is_running():
             self.dialog.show_problem("A training run is going on: stop it or wait for it first.")
@@ -99,23 +98,34 @@ class ExperimentController(QObject):
 
     def start(self, request: SweepRequest) -> None:
         """Run the sweep ``request`` describes, the results shown in the dialog."""
-        if self.sweeper.is_running() or self._trainer.is_running():
+        if self.is_running() or self._trainer.is_running():
             return
         self.request, self.runs, self._failure = request, [], ""
         self.dialog.start(request)
-        self.sweeper.start(
-            request.architecture, request.config, request.setting, request.values, request.layer
+        worker = SweepWorker(
+            request.architecture,
+            request.config,
+            request.setting,
+            request.values,
+            request.layer,
+            self._load_data,
         )
+        self.job.start(
+            worker, progress=self._on_progress, run_done=self._on_run, failed=self._on_failed
+        )
+
+    def is_running(self) -> bool:
+        return self.job.is_running()
 
     def stop(self) -> None:
         """End the run under way; the finished ones stay."""
-        if self.sweeper.is_running():
-            self.sweeper.stop()
+        if self.is_running():
+            self.job.stop()
             self._session.message.emit("Stopping the experiment after this step…")
 
     def shutdown(self) -> None:
         """Stop and release the worker (the window is closing)."""
-        self.sweeper.shutdown()
+        self.job.shutdown()
 
     def _on_progress(self, index: int, progress) -> None:
         finished = [run.seconds for run in self.runs if run.error is None]
@@ -134,9 +144,8 @@ class ExperimentController(QObject):
     def _on_failed(self, text: str) -> None:
         self._failure = text
 
-    def _on_running_changed(self, running: bool) -> None:
-        if running:
-            return
+    def _on_ended(self) -> None:
+        """The sweep's thread has ended: complete, stopped or failed."""
         count, done = len(self.request.values), len(self.runs)
         seconds = sum(run.seconds for run in self.runs)
         if self._failure:

@@ -58,6 +58,14 @@ class SweepRequest:
     layer: int | None
 
 
+def _spin(low: int, high: int, step: int, value: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setValue(value)
+    return box
+
+
 def preset_name(preset: str) -> str:
     """How the Network list names a preset."""
     return f"preset {preset}"
@@ -84,28 +92,18 @@ class ExperimentForm(QWidget):
             self.setting.addItem(name, key)
         self.layer = QComboBox()
         self.values = QLineEdit()
-        self.images = QSpinBox()
-        self.images.setRange(10, 60000)
-        self.images.setSingleStep(500)
-        self.images.setValue(DEFAULT_IMAGES)
-        self.validation = QSpinBox()
-        self.validation.setRange(0, 10000)
-        self.validation.setSingleStep(500)
-        self.validation.setValue(DEFAULT_VALIDATION)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 200)
-        self.epochs.setValue(DEFAULT_EPOCHS)
+        self.images = _spin(10, 60000, 500, DEFAULT_IMAGES)
+        self.validation = _spin(0, 10000, 500, DEFAULT_VALIDATION)
+        self.epochs = _spin(1, 200, 1, DEFAULT_EPOCHS)
         self.others = QLabel()
         self.others.setWordWrap(True)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Network", self.network)
-        form.addRow("Setting", self.setting)
-        form.addRow("Layer", self.layer)
-        form.addRow("Values", self.values)
-        form.addRow("Training images", self.images)
-        form.addRow("Validation images", self.validation)
-        form.addRow("Epochs", self.epochs)
+        rows = {"Network": self.network, "Setting": self.setting, "Layer": self.layer}
+        rows.update({"Values": self.values, "Training images": self.images})
+        rows.update({"Validation images": self.validation, "Epochs": self.epochs})
+        for label, widget in rows.items():
+            form.addRow(label, widget)
         form.addRow(self.others)
         self.network.currentIndexChanged.connect(self._fill_layers)
         self.setting.currentIndexChanged.connect(self._on_setting)

@@ -1,4 +1,5 @@
-"""Experiments off the GUI thread: a worker that runs engine.sweep, and the service around it.
+"""Experiments off the GUI thread: a worker that runs engine.sweep (in a ``Job``, which owns
+it and its thread), and the estimate of the time a sweep has left.
 
 The worker only forwards what the engine's generator yields (one SweepRun per value) and
 reports (the running run's Progress); stopping sets the engine's ``should_stop`` flag, so the
@@ -16,8 +17,8 @@ from convlens.engine.spec import Architecture
 from convlens.engine.sweep import sweep
 from convlens.engine.training import Progress, TrainConfig
 from convlens.gui.services.trainer import TRAINING_THREADS
-from convlens.gui.services.workers import Job, Worker
-from PySide6.QtCore import QObject, Signal
+from convlens.gui.services.workers import Worker
+from PySide6.QtCore import Signal
 
 
 def time_left(index: int, count: int, progress: Progress, finished: Sequence[float]) -> float:
@@ -64,45 +65,3 @@ class SweepWorker(Worker):
         )
         for run in runs:
             self.run_done.emit(run)
-
-
-class Sweeper(QObject):
-    """Runs at most one SweepWorker and forwards what it reports; ``running_changed`` comes
-    once its thread has started or really ended."""
-
-    progress = Signal(int, object)  # run index, Progress
-    run_done = Signal(object)  # SweepRun
-    failed = Signal(str)
-    running_changed = Signal(bool)
-
-    def __init__(self, load_data: Callable[[], Mnist], parent: QObject | None = None):
-        super().__init__(parent)
-        self._load_data = load_data
-        self.job = Job(self)
-        self.job.ended.connect(lambda: self.running_changed.emit(False))
-
-    def is_running(self) -> bool:
-        return self.job.is_running()
-
-    def start(
-        self,
-        architecture: Architecture,
-        config: TrainConfig,
-        setting: str,
-        values: Sequence,
-        layer: int | None = None,
-    ) -> None:
-        """Train one run per value in a worker thread (see engine.sweep.sweep)."""
-        if self.is_running():
-            return
-        worker = SweepWorker(architecture, config, setting, values, layer, self._load_data)
-        self.job.start(worker, progress=self.progress, run_done=self.run_done, failed=self.failed)
-        self.running_changed.emit(True)
-
-    def stop(self) -> None:
-        """End the run under way at its next step; the finished runs stay."""
-        self.job.stop()
-
-    def shutdown(self) -> None:
-        """Stop and release the thread (the window is closing)."""
-        self.job.shutdown()

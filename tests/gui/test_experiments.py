@@ -12,14 +12,10 @@ from convlens.gui.services.sweeper import time_left
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
-TIMEOUT_MS = 120_000  # a loaded machine is slow; the tests assert on outcomes, not on time
+from tests.gui import test_training
 
-
-@pytest.fixture
-def mnist_window(tiny_window, settings, small_mnist):
-    settings.setValue(FOLDER_KEY, str(small_mnist))
-    tiny_window.source.counts = None  # a subset: 2,000 and 1,000 images
-    return tiny_window
+TIMEOUT_MS = test_training.TIMEOUT_MS
+mnist_window = test_training.mnist_window  # the tiny window on the shipped subset (a fixture)
 
 
 def train_menu_action(window, *path):
@@ -47,24 +43,29 @@ def open_dialog(window, setting, values, images=300, validation=300, epochs=1):
 
 def run_sweep(window, qtbot, dialog):
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
-    assert window.experiments.sweeper.is_running()
-    qtbot.waitUntil(lambda: not window.experiments.sweeper.is_running(), timeout=TIMEOUT_MS)
+    assert window.experiments.is_running()
+    qtbot.waitUntil(lambda: not window.experiments.is_running(), timeout=TIMEOUT_MS)
 
 
 def test_results_arrive_one_per_value_and_the_plot_holds_them(mnist_window, qtbot):
     window = mnist_window
     dialog = open_dialog(window, "filters", "2, 4, 8")
-    offered = []
-    window.experiments.run_finished.connect(lambda label, curves: offered.append((label, curves)))
-    arrived = []
-    window.experiments.sweeper.run_done.connect(lambda run: arrived.append(len(dialog.plot.points(
-        "val_accuracy"))))  # fmt: skip
+    offered, arrived = [], []
+
+    def on_run(label, curves):
+        offered.append((label, curves))
+        arrived.append(len(dialog.plot.points("val_accuracy")))
+
+    window.experiments.run_finished.connect(on_run)
     run_sweep(window, qtbot, dialog)
 
     runs = window.experiments.runs
     assert [run.value for run in runs] == [2, 4, 8] and not any(run.error for run in runs)
     # conv f x (5x5 + 1), 24x24 maps pooled to 12x12, dense 144 f -> 10 (+ 10 biases)
     assert [run.params for run in runs] == [26 * f + 1440 * f + 10 for f in (2, 4, 8)]
+    assert [run.params for run in runs] == [
+        sum(weights.numel() for weights in run.model.parameters()) for run in runs
+    ]  # the analysis agrees with the network built
     assert arrived == [1, 2, 3]  # each run drawn as it arrives
     assert dialog.plot.points("train_accuracy") == [(r.value, r.train_accuracy) for r in runs]
     assert dialog.plot.points("val_loss") == [(r.value, r.val_loss) for r in runs]
@@ -84,8 +85,8 @@ def test_results_arrive_one_per_value_and_the_plot_holds_them(mnist_window, qtbo
 def test_stopping_mid_sweep_keeps_the_finished_runs(mnist_window, qtbot):
     window = mnist_window
     dialog = open_dialog(window, "batch_size", "100, 1, 1", images=1000)
-    stop = lambda _run: qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)  # noqa: E731
-    window.experiments.sweeper.run_done.connect(stop)  # the second run (1,000 steps) has begun
+    stop = lambda *_: qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)  # noqa: E731
+    window.experiments.run_finished.connect(stop)  # the second run (1,000 steps) has begun
     run_sweep(window, qtbot, dialog)
 
     runs = window.experiments.runs
@@ -153,7 +154,7 @@ def test_values_that_cannot_be_read_are_said_so_and_nothing_runs(tiny_window):
     dialog.form.values.setText("1, two")
     dialog.run_button.click()
     assert dialog.problem.text() == "Conv stride: could not convert string to float: 'two'"
-    assert not tiny_window.experiments.sweeper.is_running()
+    assert not tiny_window.experiments.is_running()
 
 
 def test_without_mnist_the_dialog_offers_to_get_it(tiny_window, settings, tmp_path):
@@ -162,7 +163,7 @@ def test_without_mnist_the_dialog_offers_to_get_it(tiny_window, settings, tmp_pa
     dialog.run_button.click()
     question = tiny_window.data.question
     assert question.isVisible() and "Experiments need the MNIST digits" in question.text()
-    assert not tiny_window.experiments.sweeper.is_running()
+    assert not tiny_window.experiments.is_running()
     question.close()
 
 
