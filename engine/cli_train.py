@@ -15,8 +15,10 @@ from convlens.engine import finetune, history, mnist, my_digits, recipes, sweep,
 from convlens.engine.arguments import option_name
 from convlens.engine.choices import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES
 from convlens.engine.device import describe, pick_device
+from convlens.engine.files import atomic_write
 from convlens.engine.model_file import ModelFileError, ModelInfo, save_model
 from convlens.engine.presets import PRESETS, preset_or_file
+from convlens.engine.sweep_plot import sweep_png
 from convlens.engine.terminal import ProgressBar
 
 DATA_HELP = f"MNIST folder (default: ${mnist.DATA_ENV_VAR}, else {mnist.default_data_dir()})"
@@ -98,6 +100,7 @@ def add_sweep(commands) -> None:
     _add_train_options(sweeper)
     sweeper.set_defaults(limit=1000, validation=5000)  # about a minute per sweep on 2 cores
     sweeper.add_argument("--json", action="store_true", help="one JSON object per value")
+    sweeper.add_argument("--plot", metavar="FILE.png", help="also plot the results into a PNG")
     sweeper.set_defaults(run=_sweep)
 
 
@@ -117,25 +120,25 @@ def _config(args) -> training.TrainConfig:
     return config
 
 
-def _check_out(out: str) -> None:
-    """Fail now, not after the training, when ``out`` cannot be saved to."""
+def _check_out(out: str, option: str = "--out", example: str = "model.safetensors") -> None:
+    """Fail now, not after the training, when ``out`` cannot be written to."""
     path = Path(out)
     if path.is_dir():
         raise ModelFileError(
-            f"--out {out} is a folder: give a file name, such as {path / 'model.safetensors'}"
+            f"{option} {out} is a folder: give a file name, such as {path / example}"
         )
     folder = path.parent
     if not folder.is_dir():
-        raise ModelFileError(f"--out {out}: the folder {folder} does not exist")
+        raise ModelFileError(f"{option} {out}: the folder {folder} does not exist")
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
         raise ModelFileError(
-            f"--out {out}: cannot write in {folder} ({error.strerror or error})"
+            f"{option} {out}: cannot write in {folder} ({error.strerror or error})"
         ) from None
     if path.exists() and not os.access(path, os.W_OK):
-        raise ModelFileError(f"--out {out} exists and may not be written")
+        raise ModelFileError(f"{option} {out} exists and may not be written")
 
 
 def _save_or_keep(out: str, model, info: ModelInfo) -> int:
@@ -244,6 +247,8 @@ def _sweep(args) -> int:
     values = [sweep.parse_value(args.param, text) for text in args.values.split(",")]
     config = _config(args)
     architecture = preset_or_file(args.arch)
+    if args.plot:
+        _check_out(args.plot, "--plot", "sweep.png")
     data = mnist.load_mnist(mnist.resolve_data_dir(args.data))
     runs = sweep.sweep(
         architecture,
@@ -254,17 +259,29 @@ def _sweep(args) -> int:
         torch.from_numpy(data.train_labels),
         args.layer,
     )
+    done = []
     for run in runs:
+        done.append(run)
         if args.json:
             print(json.dumps(run.row()), flush=True)
         elif run.error:
             print(f"{args.param} = {run.value}: error: {run.error}", flush=True)
         else:
+            validation = (
+                f"validation {run.val_accuracy:.2%} (loss {run.val_loss:.3f})"
+                if run.val_accuracy is not None
+                else "no validation split"
+            )
             print(
                 f"{args.param} = {run.value}: {run.params:,} parameters, "
                 f"train {run.train_accuracy:.2%} (loss {run.train_loss:.3f}), "
-                f"validation {run.val_accuracy:.2%} (loss {run.val_loss:.3f}), "
-                f"{run.seconds:.1f} s",
+                f"{validation}, {run.seconds:.1f} s",
                 flush=True,
             )
+    if args.plot:
+        try:
+            atomic_write(args.plot, sweep_png(done, args.param))
+        except OSError as error:
+            raise ValueError(f"cannot write {args.plot}: {error.strerror or error}") from error
+        print(f"plotted {args.plot}", file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -10,6 +10,7 @@ from convlens.engine.model_file import ModelInfo
 from convlens.engine.network import Network
 from convlens.engine.weights import conv_kernels, layer_weights
 from convlens.gui.controllers.data import DataController
+from convlens.gui.controllers.experiments import ExperimentController
 from convlens.gui.controllers.explain import ExplainController
 from convlens.gui.controllers.files import FileController
 from convlens.gui.controllers.inputs import InputController
@@ -100,6 +101,9 @@ class MainWindow(QMainWindow):
         self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
         self.viewers = ViewerController(self.session, self.models, self)
         self.mistakes = install_mistakes(self)  # the Mistakes dock, the browser's mistakes
+        self.experiments = ExperimentController(
+            self.session, self.source, self.trainer, self.data, settings, self
+        )
         self.actions = build_menus(self)
         self._error_box: QMessageBox | None = None
         self.last_error: tuple[str, str] | None = None  # title, text of the last failure
@@ -312,6 +316,7 @@ class MainWindow(QMainWindow):
         now loses what is unsaved."""
         self._closing = True
         self.trainer.shutdown()
+        self.experiments.shutdown()
         self.source.shutdown()
         self.mistakes.evaluator.shutdown()
         self.why.shutdown()

@@ -235,6 +235,15 @@ class Session(QObject):
             else f"Finished {run.config.epochs} epoch(s) in {result.seconds:.0f} s."
         )
         run.model = model
+        self._put_on_trial(model, info, evaluation)
+
+    def offer_run(self, run: Run, info: ModelInfo) -> None:
+        """A run made elsewhere (an experiment's, finished, with its ``model``) becomes the
+        latest run: its model is shown on trial, keep or go back, as after ``end_run``."""
+        self.run = run
+        self._put_on_trial(run.model, info, None)
+
+    def _put_on_trial(self, model: Network, info: ModelInfo, evaluation: Evaluation | None):
         self.previous = (self.model, self.info, self.evaluation)
         self._unsaved.add(model)
         self._replace_model(model, info, evaluation)

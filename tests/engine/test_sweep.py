@@ -34,6 +34,9 @@ def test_a_sweep_over_dense_units(subset):
     assert [run.value for run in runs] == [4, 16, 64] and not any(run.error for run in runs)
     # conv 4 x (5x5 + 1); dense 576 -> u (+ u biases); dense u -> 10 (+ 10)
     assert [run.params for run in runs] == [104 + 577 * u + 10 * u + 10 for u in (4, 16, 64)]
+    assert [run.params for run in runs] == [
+        sum(weights.numel() for weights in run.model.parameters()) for run in runs
+    ]  # the analysis agrees with the network built
     accuracies = [run.train_accuracy for run in runs]
     assert all(b >= a - 0.02 for a, b in zip(accuracies, accuracies[1:], strict=False))
     assert accuracies[-1] > accuracies[0]  # 4 units underfit
