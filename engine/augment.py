@@ -13,11 +13,14 @@ import torch.nn.functional as F
 
 # Inputs reach the network centred and scaled by engine.images.center_digit, as MNIST's were,
 # so shifts and size changes only need to cover its rounding; tilt and pen width are what
-# users really vary. Stronger warps (15 degrees, shear 0.2, 2.5 px shifts) cost 0.8% on the
-# user-style digits of benchmarks/user_digits.py: more flagged 1s taken for 7s.
+# users really vary, and so is slant. Stronger rotations and shifts (15 degrees, 2.5 px) cost
+# 0.8% on the user-style digits of benchmarks/user_digits.py: more flagged 1s taken for 7s.
+# A shear of up to 0.35 either way (users lean their digits by 15-25 degrees), trained over 30
+# epochs, raised slanted digits from 96% to the figure in the README and the test accuracy
+# from 99.56% (20 epochs, no shear) to 99.62% (30 epochs without shear: 99.59%).
 ROTATION = 10.0  # degrees, either way
 SCALE = 0.1  # size changes by up to this share
-SHEAR = 0.0  # slant: horizontal shift per unit of height
+SHEAR = 0.35  # slant: horizontal shift per unit of height
 SHIFT = 0.1  # of half the image side: ~1.4 px
 THICK = 1 / 3  # share of the batch drawn with a wider pen
 THIN = 1 / 6  # share drawn with a finer one

@@ -66,6 +66,7 @@ def make_default_model(data: mnist.Mnist, device: str = "auto", progress=None):
         "train_seconds": round(result.seconds, 1),
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "recipe": asdict(config),
+        "augment_shear": augment.SHEAR,
     }
     return model.cpu(), ModelInfo(architecture.name, facts, temperature)
 

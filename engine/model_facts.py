@@ -49,6 +49,8 @@ FACTS: dict[str, tuple[Callable[[object], bool], str]] = {
     "train_seconds": (lambda v: _number(v) and v >= 0, "a number of seconds"),
     "date": (_text(40), "a date as text"),
     "recipe": (_recipe, "an object of training settings (text, numbers, true/false, null)"),
+    # the augmentation's largest slant (engine.augment.SHEAR), which TrainConfig does not hold
+    "augment_shear": (lambda v: _number(v) and 0 <= v <= 10, "a shear factor from 0 to 10"),
     # expected calibration error of the shown probabilities on the test split
     "ece": (_fraction, "a number from 0 to 1"),
     # a sentence on how the probabilities were made (softmax, temperature, calibration set)
