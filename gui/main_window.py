@@ -14,6 +14,7 @@ from convlens.gui.controllers.explain import ExplainController
 from convlens.gui.controllers.files import FileController
 from convlens.gui.controllers.inputs import InputController
 from convlens.gui.controllers.model import ModelController
+from convlens.gui.controllers.my_digits import MyDigitsController
 from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
 from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
         self.viewers = ViewerController(self.session, self.models, self)
         self.actions = build_menus(self)
+        self.my_digits = MyDigitsController(self.session, self, settings)  # its dock and menu
         self._error_box: QMessageBox | None = None
         self.last_error: tuple[str, str] | None = None  # title, text of the last failure
         self._closing = False  # the user agreed to close: no more questions
@@ -313,3 +315,4 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.trainer.shutdown()
         self.source.shutdown()
+        self.my_digits.shutdown()
