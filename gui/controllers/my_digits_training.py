@@ -50,6 +50,7 @@ class MyDigitsTraining(QObject):
     def apply(self, config: TrainConfig, from_current: bool):
         """(config, from_current, ExtraImages or None) for the run the dialog asked for."""
         choice, tune = self.choice.choice(), self.choice.fine_tune()
+        self._planned = False  # until this run is known to train on my digits
         digits = self._digits.digits
         mine = choice != "mnist" and len(digits.labels) > 0
         with_base = not mine or choice == "both"

@@ -27,6 +27,13 @@ def thumbnail(image: np.ndarray, frame: QColor = UNKNOWN) -> QPixmap:
     return pixmap
 
 
+def dress(item: QListWidgetItem, image: np.ndarray, caption: str, frame: QColor, tip: str):
+    """An item's thumbnail, caption and tooltip."""
+    item.setIcon(QIcon(thumbnail(image, frame)))
+    item.setText(caption)
+    item.setToolTip(tip)
+
+
 def verdict_colour(label: int, predicted: int | None) -> QColor:
     if predicted is None:
         return UNKNOWN
@@ -48,11 +55,13 @@ class DigitStrip(QListWidget):
         self.setUniformItemSizes(True)
         self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
 
-    def add(self, key: str, image: np.ndarray, caption: str, frame: QColor, tip: str) -> None:
-        item = QListWidgetItem(QIcon(thumbnail(image, frame)), caption)
+    def add(self, key: str, image: np.ndarray, caption: str, frame: QColor, tip: str):
+        """A new thumbnail at the end; the item, to ``dress`` again later."""
+        item = QListWidgetItem()
         item.setData(PATH_ROLE, key)
-        item.setToolTip(tip)
+        dress(item, image, caption, frame, tip)
         self.addItem(item)
+        return item
 
     def keys(self) -> list[str]:
         return [self.item(i).data(PATH_ROLE) for i in range(self.count())]

@@ -5,7 +5,7 @@ digit's context menu; import a folder of labelled digits."""
 from __future__ import annotations
 
 import numpy as np
-from convlens.gui.views.digit_thumbs import PATH_ROLE, DigitStrip, verdict_colour
+from convlens.gui.views.digit_thumbs import PATH_ROLE, DigitStrip, dress, verdict_colour
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -87,8 +87,15 @@ class MyDigitsPanel(QWidget):
 
     def set_verdicts(self, predicted: np.ndarray | None) -> None:
         """The model's digit for each image given to ``set_digits`` (None: not known)."""
-        self._predicted = None if predicted is None else np.asarray(predicted)
-        self._fill()
+        predicted = None if predicted is None else np.asarray(predicted)
+        old, self._predicted = self._predicted, predicted
+        if old is None or predicted is None:
+            self._fill()
+            return
+        # While training, a snapshot changes few verdicts: only their thumbnails are redrawn.
+        for i in np.flatnonzero(old != predicted):
+            dress(self._items[i], self._images[i], *self._look(i))
+        self._show_counts()
 
     def menu_for(self, key: str) -> QMenu:
         """A digit's context menu: use it as the input, relabel it, delete it."""
@@ -110,31 +117,41 @@ class MyDigitsPanel(QWidget):
         if item is not None:
             self.menu_for(item.data(PATH_ROLE)).popup(strip.viewport().mapToGlobal(pos))
 
+    def _look(self, i: int) -> tuple:
+        """Digit ``i``'s caption, frame colour and tooltip, from its verdict."""
+        label, key = int(self._labels[i]), self._keys[i]
+        guess = None if self._predicted is None else int(self._predicted[i])
+        if guess is None:
+            caption, tip = "", "the verdict is being computed"
+        elif guess == label:
+            caption, tip = "✓", f"read as {guess}: right"
+        else:
+            caption, tip = f"→ {guess}", f"read as {guess}: wrong (labelled {label})"
+        name = key.replace("\\", "/").rsplit("/", 1)[-1]
+        return caption, verdict_colour(label, guess), f"{name}\n{tip}"
+
     def _fill(self) -> None:
-        predicted = self._predicted
         for strip in self.strips:
             strip.clear()
-        for i, (image, label, key) in enumerate(
-            zip(self._images, self._labels, self._keys, strict=True)
-        ):
-            guess = None if predicted is None else int(predicted[i])
-            if guess is None:
-                caption, tip = "", "the verdict is being computed"
-            elif guess == label:
-                caption, tip = "✓", f"read as {guess}: right"
-            else:
-                caption, tip = f"→ {guess}", f"read as {guess}: wrong (labelled {label})"
-            name = key.replace("\\", "/").rsplit("/", 1)[-1]
-            strip = self.strips[int(label)]
-            strip.add(key, image, caption, verdict_colour(int(label), guess), f"{name}\n{tip}")
+        self._items = [
+            self.strips[int(label)].add(key, image, *self._look(i))
+            for i, (image, label, key) in enumerate(
+                zip(self._images, self._labels, self._keys, strict=True)
+            )
+        ]
+        self._show_counts()
+        for strip in self.strips:
+            strip.setVisible(strip.count() > 0)
+            strip.fit_height()
+
+    def _show_counts(self) -> None:
+        predicted = self._predicted
         for digit, (caption, strip) in enumerate(zip(self.captions, self.strips, strict=True)):
             count = strip.count()
             mine = self._labels == digit
             wrong = 0 if predicted is None else int(np.sum(predicted[mine] != digit))
             caption.setText(f"<b>{digit}</b>: {count}" + (f", {wrong} misread" if wrong else ""))
             caption.setVisible(count > 0)
-            strip.setVisible(count > 0)
-            strip.fit_height()
         self.summary.setText(self._summary())
 
     def _summary(self) -> str:

@@ -133,6 +133,8 @@ def test_a_digit_clicked_becomes_the_input_and_verdicts_follow_the_model(
     window.session.set_model(other, window.session.info)
     expected = evaluate(other, torch.from_numpy(stored[None]), torch.tensor([7])).predicted
     assert window.my_digits.predicted.tolist() == expected.tolist()
+    guess = int(expected[0])
+    assert strip.item(0).text() == ("✓" if guess == 7 else f"→ {guess}")  # redrawn in place
 
 
 def test_relabel_and_delete_move_and_remove_the_files(window, qtbot, draw, seven):
