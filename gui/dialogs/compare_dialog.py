@@ -68,7 +68,7 @@ class CompareDialog(QDialog):
         self.layer.currentIndexChanged.connect(self._show_maps)
         self.maps_area = QScrollArea()
         self.maps_area.setWidgetResizable(True)
-        self.maps_area.setMinimumHeight(220)
+        self.maps_area.setMinimumHeight(150)
         bars = QHBoxLayout()
         for title, view in (("before", self.before), ("after", self.after)):
             box = QGroupBox(f"The input, {title}")
@@ -84,6 +84,15 @@ class CompareDialog(QDialog):
         layout.addWidget(inputs, 1)
         self._traces: tuple[Trace, Trace] | None = None
         self._grid_key = None
+
+    def showEvent(self, event) -> None:
+        """90% of the screen's height at most (the maps scroll), centred in it."""
+        super().showEvent(event)
+        if self.screen() is not None:
+            area = self.screen().availableGeometry()
+            hint = self.sizeHint()
+            self.resize(min(hint.width(), area.width() * 9 // 10), area.height() * 9 // 10)
+            self.move(area.center() - self.rect().center())
 
     def set_comparison(self, comparison: Comparison, images: np.ndarray) -> None:
         """The figures, and the digits (of ``images``, the user's, uint8) that changed."""
@@ -121,6 +130,7 @@ class CompareDialog(QDialog):
             self.layer.clear()
             for info, name in zip(maps, names, strict=True):
                 self.layer.addItem(name, info.index)
+            self.layer.setCurrentIndex(self.layer.count() - 1)  # the deepest: most changed
             self.layer.blockSignals(False)
         self._traces = None if before is None or after is None else (before, after)
         self._show_maps()
