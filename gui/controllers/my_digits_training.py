@@ -32,7 +32,7 @@ class MyDigitsTraining(QObject):
         self._run = None  # that run
         self.models: tuple[Network, Network] | None = None  # before and after it
         self.dialog: CompareDialog | None = None
-        self.comparison: Comparison | None = None
+        self._images = None  # my digits as they were compared, (N, 28, 28) uint8
         self.comparer = Background(self)
         self.comparer.finished.connect(self._on_compared)
         self.comparer.failed.connect(lambda text: session.error.emit("Comparison failed", text))
@@ -85,7 +85,6 @@ class MyDigitsTraining(QObject):
             self._run = None  # cancelled or failed: nothing to compare
 
     def _on_compared(self, comparison: Comparison) -> None:
-        self.comparison = comparison
         if self.dialog is None:
             self.dialog = CompareDialog(self._window)
             self.dialog.chosen.connect(self._show_changed_digit)
