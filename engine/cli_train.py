@@ -178,9 +178,10 @@ def say_problems(problems: list[str]) -> None:
 def _train(args) -> int:
     # Everything that can be wrong is found before training: the model or architecture, the
     # place to save to, then the data (MNIST's splits are checked for their counts).
+    recipe = None  # the starting model's, whose objective a fine-tune keeps
     if args.init:
-        model, _ = finetune.start_model(args.init)
-        architecture = model.architecture
+        model, start_info = finetune.start_model(args.init)
+        architecture, recipe = model.architecture, start_info.facts.get("recipe")
     else:
         architecture = recipes.fast_recipe()[0] if args.fast else preset_or_file(args.arch)
         architecture.validate()
@@ -191,7 +192,7 @@ def _train(args) -> int:
     data = mnist.load_mnist(mnist.resolve_data_dir(args.data)) if args.data or not extra else None
     base_count = len(data.train_images) if data else 0
     if args.finetune:
-        config = finetune.finetune_config(len(extra.images) if extra else 0, base_count)
+        config = finetune.finetune_config(len(extra.images) if extra else 0, base_count, recipe)
         config.device, config.seed = args.device, args.seed
     elif args.fast:
         config = recipes.fast_recipe()[1]

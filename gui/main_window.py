@@ -16,6 +16,7 @@ from convlens.gui.controllers.files import FileController
 from convlens.gui.controllers.inputs import InputController
 from convlens.gui.controllers.mistakes import install_mistakes
 from convlens.gui.controllers.model import ModelController
+from convlens.gui.controllers.my_digits import MyDigitsController
 from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
 from convlens.gui.controllers.why import WhyController
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
             self.session, self.source, self.trainer, self.data, settings, self
         )
         self.actions = build_menus(self)
+        self.my_digits = MyDigitsController(self.session, self, settings)  # its dock and menu
         self._error_box: QMessageBox | None = None
         self.last_error: tuple[str, str] | None = None  # title, text of the last failure
         self._closing = False  # the user agreed to close: no more questions
@@ -320,3 +322,4 @@ class MainWindow(QMainWindow):
         self.source.shutdown()
         self.mistakes.evaluator.shutdown()
         self.why.shutdown()
+        self.my_digits.shutdown()

@@ -48,6 +48,7 @@ class TrainingController(QObject):
         self._settings = settings
         self._parent = parent
         self.dialog: TrainDialog | None = None
+        self.options = None  # more rows for the dialog, and what they change (my digits')
         self.stop_question: QMessageBox | None = None
         trainer.progress.connect(session.add_progress)
         trainer.snapshot.connect(session.load_snapshot)
@@ -59,7 +60,8 @@ class TrainingController(QObject):
         if self.trainer.is_running():
             return
         from_current = self._settings.value(FROM_CURRENT_KEY, True, type=bool)
-        self.dialog = TrainDialog(load_config(self._settings), from_current, self._parent)
+        rows = self.options.rows() if self.options is not None else ()
+        self.dialog = TrainDialog(load_config(self._settings), from_current, self._parent, rows)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.open()
         QTimer.singleShot(0, self._preimport_dynamo)  # once the dialog has painted
@@ -76,12 +78,16 @@ class TrainingController(QObject):
         config, from_current = self.dialog.config(), self.dialog.from_current()
         self._settings.setValue(CONFIG_KEY, json.dumps(asdict(config)))
         self._settings.setValue(FROM_CURRENT_KEY, from_current)
+        extra = None
+        if self.options is not None:
+            config, from_current, extra = self.options.apply(config, from_current)
         model = self._session.model
         start = model if from_current else build_model(model.architecture, config.seed)
-        self._data.ensure(lambda: self.start(start, config))
+        self._data.ensure(lambda: self.start(start, config, extra))
 
-    def start(self, model: Network, config: TrainConfig) -> None:
-        """Train a copy of ``model`` with ``config``; the maps follow its weights."""
+    def start(self, model: Network, config: TrainConfig, extra=None) -> None:
+        """Train a copy of ``model`` with ``config`` (and ``extra``, engine.finetune
+        .ExtraImages); the maps follow its weights."""
         if self.trainer.is_running():
             return
         subset = f"{config.train_limit:,}" if config.train_limit else "all"
@@ -89,8 +95,10 @@ class TrainingController(QObject):
             f"Training on {subset} images: {config.epochs} epoch(s), batch {config.batch_size}, "
             f"{config.optimizer} at lr {config.lr:g}, loss {config.loss}"
         )
+        if extra is not None:
+            title += f"; my {len(extra.labels)} digits" + ("" if extra.with_base else " alone")
         self._session.begin_run(model, config, title, run_label(config, model.architecture.name))
-        self.trainer.start(model, config)
+        self.trainer.start(model, config, extra)
 
     def stop(self) -> None:
         if self.trainer.is_running():

@@ -47,7 +47,8 @@ def _double(decimals: int, maximum: float, step: float) -> QDoubleSpinBox:
 class TrainDialog(QDialog):
     """Shown with ``open()``; read ``config()`` and ``from_current()`` once accepted."""
 
-    def __init__(self, config: TrainConfig, from_current: bool = True, parent=None):
+    def __init__(self, config: TrainConfig, from_current: bool = True, parent=None, rows=()):
+        """``rows``: more (label, widget) rows, above the buttons (my digits' choices)."""
         super().__init__(parent)
         self.setWindowTitle("Train the network")
         self.epochs = QSpinBox()
@@ -99,6 +100,8 @@ class TrainDialog(QDialog):
         form.addRow("Augmentation", self.augment)
         form.addRow("Training images", self.train_limit)
         form.addRow("Start from", _row_widget(start_row))
+        for label, widget in rows:
+            form.addRow(label, widget)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

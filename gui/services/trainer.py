@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 import torch
+from convlens.engine.finetune import ExtraImages
 from convlens.engine.mnist import Mnist
 from convlens.engine.network import Network
 from convlens.engine.training import TrainConfig, evaluate, train
@@ -41,9 +42,11 @@ class TrainWorker(Worker):
         config: TrainConfig,
         load_data: Callable[[], Mnist],
         snapshot_every: float = 1.0,
+        extra: ExtraImages | None = None,
     ):
         super().__init__()
         self.model = copy.deepcopy(model)
+        self.extra = extra  # the user's digits, if trained on
         self.config = config
         self._load_data = load_data
         self._snapshot_every = snapshot_every
@@ -61,13 +64,16 @@ class TrainWorker(Worker):
         if self._stop:
             return
         self._last_snapshot = time.perf_counter()
+        extra = self.extra
+        keep = None if extra is None or extra.with_base else 0  # [:0]: my digits alone
         result = train(
             self.model,
-            torch.from_numpy(data.train_images),
-            torch.from_numpy(data.train_labels),
+            torch.from_numpy(data.train_images[:keep]),
+            torch.from_numpy(data.train_labels[:keep]),
             self.config,
             progress=self._on_progress,
             should_stop=self.should_stop,
+            extra=None if extra is None else (extra.images, extra.labels),
         )
         self.model.to("cpu").eval()
         evaluation = None
@@ -110,12 +116,12 @@ class Trainer(QObject):
     def is_running(self) -> bool:
         return self.job.is_running()
 
-    def start(self, model: Network, config: TrainConfig) -> None:
-        """Train a copy of ``model`` with ``config`` in a worker thread."""
+    def start(self, model: Network, config: TrainConfig, extra: ExtraImages | None = None):
+        """Train a copy of ``model`` with ``config`` (and ``extra`` images) in a worker thread."""
         if self.is_running():
             return
         self._config = config
-        worker = TrainWorker(model, config, self._load_data)
+        worker = TrainWorker(model, config, self._load_data, extra=extra)
         self.job.start(
             worker,
             progress=self.progress,

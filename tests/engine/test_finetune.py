@@ -18,11 +18,14 @@ def test_the_users_digits_make_a_twentieth_of_the_mix():
     assert config.extra_repeat == 316 and config.max_steps == 200 and config.lr == 1e-4
 
 
-@pytest.mark.xfail(
-    reason="since the shipped model was retrained (flags drawn on 1s, no label smoothing), "
-    "the fine-tune recipe teaches long-flagged 1s only by losing 0.6-0.9 points of MNIST "
-    "test accuracy (measured with lr 1e-4 to 5e-4, 200 steps): the recipe needs retuning"
-)
+def test_a_finetune_minimises_what_the_starting_model_was_trained_for():
+    assert finetune_config(10, 60_000).label_smoothing == 0.0
+    recipe = {"label_smoothing": 0.1, "loss": "mse", "l2": 1e-4, "lr": 0.5, "l1": "a lot"}
+    config = finetune_config(10, 60_000, recipe)
+    assert (config.label_smoothing, config.loss, config.l2) == (0.1, "mse", 1e-4)
+    assert config.lr == 1e-4 and config.l1 == 0.0  # the fine-tune's own rate; a bad value ignored
+
+
 def test_a_short_finetune_teaches_the_flagged_one_and_keeps_mnist(mnist_dir, tmp_path):
     data = mnist.load_mnist(mnist_dir)
     test_x, test_y = torch.from_numpy(data.test_images), torch.from_numpy(data.test_labels)
@@ -32,12 +35,13 @@ def test_a_short_finetune_teaches_the_flagged_one_and_keeps_mnist(mnist_dir, tmp
             mine.add_drawing(flagged_one(slant, width, flag), 1)
     MyDigits(tmp_path / "held").add_drawing(flagged_one(0, 20, 0.4), 1)
     held = MyDigits(tmp_path / "held").load()
-    model, _ = start_model("default")
+    model, info = start_model("default")
     assert evaluate(model, torch.from_numpy(held.images), torch.ones(1)).predicted[0] == 7
     before = evaluate(model, test_x, test_y).accuracy
 
     users = mine.load()
-    config = finetune_config(len(users.images), len(data.train_images))  # the whole recipe
+    recipe = info.facts.get("recipe")  # the whole recipe, as train --init default --finetune
+    config = finetune_config(len(users.images), len(data.train_images), recipe)
     extra = (torch.from_numpy(users.images), torch.from_numpy(users.labels))
     train_x, train_y = torch.from_numpy(data.train_images), torch.from_numpy(data.train_labels)
     train(model, train_x, train_y, config, extra=extra)

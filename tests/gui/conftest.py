@@ -66,7 +66,9 @@ def _dangling_qthreads(monkeypatch, qtbot):
 
 @pytest.fixture
 def settings(tmp_path) -> QSettings:
-    return QSettings(str(tmp_path / "convlens.ini"), QSettings.Format.IniFormat)
+    settings = QSettings(str(tmp_path / "convlens.ini"), QSettings.Format.IniFormat)
+    settings.setValue("my_digits/folder", str(tmp_path / "my_digits"))  # not the user's
+    return settings
 
 
 def _window(qtbot, settings, model, info, sample: int | None = None) -> MainWindow:
