@@ -16,6 +16,7 @@ from convlens.gui.controllers.inputs import InputController
 from convlens.gui.controllers.model import ModelController
 from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
+from convlens.gui.controllers.watch import WatchController
 from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
 from convlens.gui.menus import build_menus
 from convlens.gui.services.mnist_source import MnistSource
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.files = FileController(self.session, settings, self)
         self.models = ModelController(self.session, self.files.guard, self)
         self.training = TrainingController(self.session, self.trainer, self.data, settings, self)
+        self.watch = WatchController(self.session, self.trainer, self.training_panel, settings, self)
         self.input = InputController(self.session, self.data, self)
         self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
         self.viewers = ViewerController(self.session, self.models, self)
@@ -212,7 +214,7 @@ class MainWindow(QMainWindow):
         training = s.training
         if run is not None and run is not self._shown_run:
             self._shown_run = run
-            self.training_panel.start_run(run.title, run.label, epochs=run.config.epochs)
+            self.training_panel.start_run(run.title, run.label)
             self.weights_view.clear_gradients()
             self.training_dock.show()
             self.training_dock.raise_()
