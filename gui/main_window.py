@@ -95,7 +95,8 @@ class MainWindow(QMainWindow):
         self.files = FileController(self.session, settings, self)
         self.models = ModelController(self.session, self.files.guard, self)
         self.training = TrainingController(self.session, self.trainer, self.data, settings, self)
-        self.watch = WatchController(self.session, self.trainer, self.training_panel, settings, self)
+        panel = self.training_panel
+        self.watch = WatchController(self.session, self.trainer, panel, settings, self)
         self.input = InputController(self.session, self.data, self)
         self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
         self.viewers = ViewerController(self.session, self.models, self)

@@ -97,11 +97,14 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
         for col, name in enumerate(self.plots):
             legend = pg.LegendItem(colCount=3)
             self.addItem(legend, row=1, col=col)
-            for key, (plot, style, text) in LINES.items():
+            for plot, style, text in LINES.values():
                 if plot == name:
-                    legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#444", width=2, style=style)), text)
+                    sample = pg.PlotDataItem(pen=pg.mkPen("#444", width=2, style=style))
+                    legend.addItem(sample, text)
             self.legends[name] = legend
         self.run_list = QListWidget()
+        self.run_list.setWordWrap(True)  # a run's name is long: wrapped, never cut
+        self.run_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.run_list.setToolTip("Every run since the app started: tick to show, untick to hide")
         self.run_list.itemChanged.connect(self._on_item_changed)
         self.runs: list[RunCurves] = []
@@ -120,7 +123,12 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
             pen.setStyle(style)
             symbol = "o" if key.startswith("val_") else None  # a few points: mark each
             run.items[key] = self.plots[plot].plot(
-                pen=pen, symbol=symbol, symbolSize=4, symbolBrush=run.color, connect="finite"
+                pen=pen,
+                symbol=symbol,
+                symbolSize=5,
+                symbolPen=run.color,
+                symbolBrush=run.color,
+                connect="finite",
             )
         row = QListWidgetItem(_swatch(run.color), label)
         row.setToolTip(label)

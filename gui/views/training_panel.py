@@ -58,7 +58,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.controls = TrainControls()
         self.curves = RunCurvesView()
-        self.curves.setMinimumSize(360, 170)
+        self.curves.setMinimumSize(360, 110)
         self.run_list = self.curves.run_list
         self.run_list.setMinimumWidth(160)
         self.controls.x_axis_changed.connect(self.curves.set_x_axis)
@@ -66,7 +66,7 @@ class TrainingPanel(QWidget):
         self.status = QLabel("No training yet: Train ▸ Train… (Ctrl+T)")
         self.status.setWordWrap(True)
         self.confusion = ConfusionView()
-        self.confusion.setMinimumSize(200, 150)
+        self.confusion.setMinimumSize(180, 110)
         self.keep_button = QPushButton("Keep the new model")
         self.revert_button = QPushButton("Go back to the previous one")
         self.keep_button.clicked.connect(self.keep_clicked)
@@ -82,7 +82,7 @@ class TrainingPanel(QWidget):
         side_layout.addLayout(buttons)
         side_layout.addWidget(self.confusion, 1)
         self.splitter = QSplitter()
-        for widget, stretch in ((self.curves, 5), (self.run_list, 1), (side, 2)):
+        for widget, stretch in ((self.curves, 5), (self.run_list, 2), (side, 2)):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         self.splitter.setChildrenCollapsible(False)

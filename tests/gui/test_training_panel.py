@@ -44,9 +44,10 @@ def test_every_run_is_listed_and_can_be_hidden(qtbot):
     panel.start_run("second", "b")
     assert panel.curves.labels() == ["run 1: a, stopped early", "run 2: b"]
     first, second = panel.curves.runs
-    assert first.items["data_loss"].opts["pen"].color() != second.items["data_loss"].opts[
-        "pen"
-    ].color()
+    assert (
+        first.items["data_loss"].opts["pen"].color()
+        != second.items["data_loss"].opts["pen"].color()
+    )
     row = panel.run_list.item(0)
     assert row.text() == "run 1: a, stopped early"
     row.setCheckState(Qt.CheckState.Unchecked)  # as a click on its box does
