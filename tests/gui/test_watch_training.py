@@ -211,3 +211,15 @@ def test_a_run_exports_its_curves_and_confusion_matrix(mnist_window, qtbot, tmp_
     for name in ("run-curves.png", "run-confusion.png"):
         image = QImage(str(tmp_path / name))
         assert not image.isNull() and image.width() > 100
+
+
+def test_a_paused_run_ends_when_the_window_closes(mnist_window, qtbot):
+    window = mnist_window
+    start(window, qtbot, epochs=50, train_limit=0, validation=200)
+    with qtbot.waitSignal(window.trainer.progress, timeout=TIMEOUT_MS):
+        pass
+    thread, control = window.trainer.job.thread, window.trainer.control
+    window.training_panel.controls.pause_button.click()
+    assert control.wait_paused(PAUSE_S)
+    window.shutdown()  # as closing does, once the user has agreed
+    assert window.trainer.job.thread is None and thread.isFinished()
