@@ -13,7 +13,6 @@ from convlens.engine.split import training_set
 from convlens.engine.training import measure
 from convlens.engine.weights import conv_kernels
 from convlens.gui.dialogs.train_dialog import DEFAULTS
-from convlens.gui.services.mnist_source import FOLDER_KEY
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialogButtonBox
@@ -21,13 +20,6 @@ from PySide6.QtWidgets import QDialogButtonBox
 from tests.gui.test_training import TIMEOUT_MS
 
 PAUSE_S = 30  # waits on the worker thread; the tests assert on outcomes, not on time
-
-
-@pytest.fixture
-def mnist_window(tiny_window, settings, small_mnist):
-    settings.setValue(FOLDER_KEY, str(small_mnist))
-    tiny_window.source.counts = None  # a subset: 2,000 and 1,000 images
-    return tiny_window
 
 
 def start(window, qtbot, **fields):
