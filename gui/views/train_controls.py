@@ -48,7 +48,8 @@ class TrainControls(QWidget):
         self.speed.valueChanged.connect(self._on_speed)
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(6)
-        self.lr.setRange(0.000001, 10.0)
+        self.lr.setRange(0.0, 10.0)
+        self.lr.setSpecialValueText("—")  # 0: no step taken yet
         self.lr.setSingleStep(0.0005)
         self.lr.setToolTip(
             "The learning rate of the last step; while paused, type another and press Set: it "
@@ -56,7 +57,7 @@ class TrainControls(QWidget):
         )
         self.lr_button = QPushButton("Set lr")
         self.lr_button.setToolTip(self.lr.toolTip())
-        self.lr_button.clicked.connect(lambda: self.lr_set.emit(self.lr.value()))
+        self.lr_button.clicked.connect(self._on_set_lr)
         self.x_axis = QComboBox()
         self.x_axis.addItem("images seen", "seen")
         self.x_axis.addItem("steps", "global_step")
@@ -104,6 +105,10 @@ class TrainControls(QWidget):
     def steps_per_s(self) -> float | None:
         value = self.speed.value()
         return None if value == FULL_SPEED else value
+
+    def _on_set_lr(self) -> None:
+        if self.lr.value() > 0:
+            self.lr_set.emit(self.lr.value())
 
     def _on_pause_toggled(self, paused: bool) -> None:
         self.set_paused(paused)

@@ -96,6 +96,7 @@ class TrainingPanel(QWidget):
         in the run list."""
         self.runs += 1
         self.curves.start_live(f"run {self.runs}" + (f": {label}" if label else ""))
+        self.controls.show_lr(0.0)  # '—' until the first step's rate comes
         self.status.setText(title)
         self.set_decision_visible(False)
 

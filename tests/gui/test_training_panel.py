@@ -19,8 +19,10 @@ def test_curves_grow_with_training_and_validation_together(qtbot):
     panel = TrainingPanel()
     qtbot.addWidget(panel)
     panel.start_run("first")
+    assert panel.controls.lr.text() == "—"  # no step yet
     for step in range(1, 5):
         panel.add_progress(report(step, 1.0 / step, val=0.8 if step in (2, 4) else None))
+    assert panel.controls.lr.value() == 0.002  # the last step's
     items = panel.curves.live.items
     np.testing.assert_allclose(items["data_loss"].yData, [1, 1 / 2, 1 / 3, 1 / 4])
     np.testing.assert_allclose(items["data_loss"].xData, [32, 64, 96, 128])  # images seen
