@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QListWidget, QListWidgetItem
 
@@ -75,8 +75,6 @@ def _swatch(color: str) -> QIcon:
 
 class RunCurvesView(pg.GraphicsLayoutWidget):
     """Passive: ``start_live``, ``extend_live``, ``add_run``; the run list is ``run_list``."""
-
-    run_toggled = Signal()  # a run was shown or hidden
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -185,7 +183,6 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
                 for item in run.items.values():
                     item.setVisible(run.visible())
         self.rescale()
-        self.run_toggled.emit()
 
     # --- axes ------------------------------------------------------------------------------
     def set_x_axis(self, axis: str) -> None:
