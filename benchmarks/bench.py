@@ -237,12 +237,15 @@ def table(results: dict) -> str:
         lines.append(f"| 4-6. GUI | n/a: {g['error']} |")
     else:
         s, r, mem = g["stroke"], g["responsiveness"], g["memory_mb"]
+        v = g["responsiveness_validation"]
         lines += [
             "| 4. pen lifted -> verdict, the overview of every layer and the detail's maps in "
             f"sight repainted ({s['views']} views, 1766x994 window) | p50 {s['p50_ms']:.1f} ms, "
             f"p99 {s['p99_ms']:.1f} ms{_others(s['others'])} |",
             f"| 5. 10 ms QTimer lateness while training ({r['train_s']:.0f} s) | "
             f"p99 {r['p99_ms']:.1f} ms, longest {r['max_ms']:.1f} ms{_others(r['others'])} |",
+            f"| 5. the same with the validation curve on ({v['train_s']:.0f} s) | "
+            f"p99 {v['p99_ms']:.1f} ms, longest {v['max_ms']:.1f} ms{_others(v['others'])} |",
             f"| 6. peak RSS, idle with the default model | {mem['idle_peak']:.0f} MB |",
             f"| 6. peak RSS, while training | {mem['training_peak']:.0f} MB |",
         ]

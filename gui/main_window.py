@@ -19,6 +19,7 @@ from convlens.gui.controllers.model import ModelController
 from convlens.gui.controllers.my_digits import MyDigitsController
 from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
+from convlens.gui.controllers.watch import WatchController
 from convlens.gui.controllers.why import WhyController
 from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
 from convlens.gui.menus import build_menus
@@ -98,6 +99,8 @@ class MainWindow(QMainWindow):
         self.files = FileController(self.session, settings, self)
         self.models = ModelController(self.session, self.files.guard, self)
         self.training = TrainingController(self.session, self.trainer, self.data, settings, self)
+        panel = self.training_panel
+        self.watch = WatchController(self.session, self.trainer, panel, settings, self)
         self.input = InputController(self.session, self.data, self)
         self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
         self.viewers = ViewerController(self.session, self.models, self)
@@ -150,6 +153,7 @@ class MainWindow(QMainWindow):
         self.training_panel.keep_clicked.connect(s.keep)
         self.training_panel.revert_clicked.connect(s.go_back)
         self.weights_dock.visibilityChanged.connect(self._on_weights_visibility)
+        self.experiments.run_finished.connect(self.training_panel.add_finished_run)
 
     # --- the Session, shown ----------------------------------------------------------------
     def _show_model(self) -> None:
@@ -218,7 +222,7 @@ class MainWindow(QMainWindow):
         training = s.training
         if run is not None and run is not self._shown_run:
             self._shown_run = run
-            self.training_panel.start_run(run.title, run.label, epochs=run.config.epochs)
+            self.training_panel.start_run(run.title, run.label)
             self.weights_view.clear_gradients()
             self.training_dock.show()
             self.training_dock.raise_()

@@ -89,6 +89,7 @@ def build_menus(window) -> Actions:
     train = _action(window, train_menu, "Train…", training.ask, "Ctrl+T")
     stop = _action(window, train_menu, "Stop", training.stop, "Esc", "Ctrl+.")
     stop.setEnabled(False)
+    _action(window, train_menu, "Export run…", window.watch.ask_export)
     window.experiments.add_menu(train_menu)
     train_menu.addSeparator()
     train_menu.addAction(window.training_dock.toggleViewAction())

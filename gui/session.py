@@ -234,6 +234,8 @@ class Session(QObject):
             if result.stopped
             else f"Finished {run.config.epochs} epoch(s) in {result.seconds:.0f} s."
         )
+        if result.warning:  # a run still at chance: advice, not an error
+            run.note += f"\nNote: {result.warning}"
         run.model = model
         self._put_on_trial(model, info, evaluation)
 

@@ -6,28 +6,46 @@ import datetime
 import json
 from dataclasses import asdict
 
+from convlens.engine.history import run_history
 from convlens.engine.model_file import ModelInfo
 from convlens.engine.network import Network
 from convlens.engine.training import TrainConfig, TrainResult, build_model
 from convlens.gui.controllers.data import DataController
-from convlens.gui.dialogs.train_dialog import TrainDialog
+from convlens.gui.dialogs.train_dialog import DEFAULTS, DataFacts, TrainDialog
 from convlens.gui.services.trainer import Trainer
 from convlens.gui.session import Session
 from convlens.gui.views.training_panel import run_label
 from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
+from torch import nn
 
 CONFIG_KEY = "train/config"
 FROM_CURRENT_KEY = "train/from_current"
+DIVERGED_KEY = "train/diverged"  # {"config": ..., "why": ...} of the last run, if it diverged
 
 
 def load_config(settings: QSettings) -> TrainConfig:
-    """The settings of the last run (the engine's defaults the first time)."""
+    """The settings of the last run (the app's defaults the first time, and for any setting
+    an older version did not store)."""
     try:
         data = json.loads(settings.value(CONFIG_KEY, "{}", type=str))
-        return TrainConfig(**data)
+        return TrainConfig(**{**asdict(DEFAULTS), **data})
     except (TypeError, ValueError):
-        return TrainConfig()
+        return TrainConfig(**asdict(DEFAULTS))
+
+
+def divergence_warning(settings: QSettings, config: TrainConfig) -> str:
+    """What the dialog says when the last run with exactly ``config`` diverged ('' if not)."""
+    try:
+        last = json.loads(settings.value(DIVERGED_KEY, "{}", type=str))
+    except ValueError:
+        return ""
+    if not last or last.get("config") != asdict(config):
+        return ""
+    return (
+        f"The last run with these settings failed: {last.get('why', '')} "
+        "Change them, or press 'Reset to defaults'."
+    )
 
 
 class TrainingController(QObject):
@@ -54,14 +72,25 @@ class TrainingController(QObject):
         trainer.snapshot.connect(session.load_snapshot)
         trainer.finished.connect(self._on_finished)
         trainer.failed.connect(session.fail_run)
+        trainer.diverged.connect(self._on_diverged)
+        trainer.note.connect(session.message)
+        self._config: TrainConfig | None = None  # the running run's, as asked
+        self._from_current = True
 
     def ask(self) -> None:
         """Train ▸ Train…: the settings dialog (non-blocking); a run starts once accepted."""
         if self.trainer.is_running():
             return
         from_current = self._settings.value(FROM_CURRENT_KEY, True, type=bool)
+        config = load_config(self._settings)
+        counts = self._data.source.counts
+        model = self._session.model
+        facts = DataFacts(
+            *(counts or (None, None)), any(isinstance(m, nn.Dropout) for m in model.modules())
+        )
+        warning = divergence_warning(self._settings, config)
         rows = self.options.rows() if self.options is not None else ()
-        self.dialog = TrainDialog(load_config(self._settings), from_current, self._parent, rows)
+        self.dialog = TrainDialog(config, from_current, self._parent, facts, warning, rows)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.open()
         QTimer.singleShot(0, self._preimport_dynamo)  # once the dialog has painted
@@ -83,21 +112,27 @@ class TrainingController(QObject):
             config, from_current, extra = self.options.apply(config, from_current)
         model = self._session.model
         start = model if from_current else build_model(model.architecture, config.seed)
-        self._data.ensure(lambda: self.start(start, config, extra))
+        self._data.ensure(lambda: self.start(start, config, from_current, extra))
 
-    def start(self, model: Network, config: TrainConfig, extra=None) -> None:
+    def start(
+        self, model: Network, config: TrainConfig, from_current: bool = True, extra=None
+    ) -> None:
         """Train a copy of ``model`` with ``config`` (and ``extra``, engine.finetune
-        .ExtraImages); the maps follow its weights."""
+        .ExtraImages); the maps follow its weights. ``from_current``: ``model`` is the shown
+        one (not fresh weights), for the run's name."""
         if self.trainer.is_running():
             return
+        self._config, self._from_current = config, from_current
         subset = f"{config.train_limit:,}" if config.train_limit else "all"
         title = (
             f"Training on {subset} images: {config.epochs} epoch(s), batch {config.batch_size}, "
             f"{config.optimizer} at lr {config.lr:g}, loss {config.loss}"
+            + (f"; validating on the last {config.validation:,}" if config.validation else "")
         )
         if extra is not None:
             title += f"; my {len(extra.labels)} digits" + ("" if extra.with_base else " alone")
-        self._session.begin_run(model, config, title, run_label(config, model.architecture.name))
+        label = run_label(config, model.architecture.name, from_current)
+        self._session.begin_run(model, config, title, label)
         self.trainer.start(model, config, extra)
 
     def stop(self) -> None:
@@ -105,14 +140,25 @@ class TrainingController(QObject):
             self.trainer.stop()
             self._session.message.emit("Stopping after this step…")
 
-    def _on_finished(self, model: Network, result: TrainResult, evaluation, _config) -> None:
+    def _on_finished(self, model: Network, result: TrainResult, evaluation, config) -> None:
+        """The run ended: its model, with its history (config, curves, evaluation) for the
+        model file; the settings no longer count as diverging."""
+        self._settings.remove(DIVERGED_KEY)
         epochs = result.history[-1].epoch if result.history else 0
         date = datetime.date.today().isoformat()
         facts = {"epochs": epochs, "date": date}
         if evaluation is not None:
             facts["test_accuracy"] = evaluation.accuracy
-        info = ModelInfo(f"{model.architecture.name} trained {date}", facts)
+        start = "current" if self._from_current else "random"
+        history = run_history(config, result, evaluation, start=start)
+        info = ModelInfo(f"{model.architecture.name} trained {date}", facts, history=history)
         self._session.end_run(model, result, evaluation, info)
+
+    def _on_diverged(self, why: str) -> None:
+        """Remembered with the settings that diverged, so the dialog says so next time."""
+        if self._config is not None:
+            last = {"config": asdict(self._config), "why": why}
+            self._settings.setValue(DIVERGED_KEY, json.dumps(last))
 
     def confirm_stop(self, then) -> None:
         """Asked when the window closes during training: stop the run, then ``then``."""

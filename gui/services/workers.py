@@ -12,7 +12,7 @@ sent out as ``failed(str)``; ``done`` always comes last.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 SHUTDOWN_WAIT_MS = 2000  # closing the window waits at most this long for a worker
 _ABANDONED: list = []  # (worker, thread) still running when a shutdown gave up waiting
@@ -74,7 +74,9 @@ class Job(QObject):
         thread = QThread()
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
-        worker.done.connect(thread.quit)
+        # Direct (quit is thread-safe): queued to the GUI thread, it would never come while
+        # that thread blocks in ``shutdown``'s wait, which then always ran out.
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
         self.worker, self.thread, self._slots = worker, thread, slots
         thread.start()

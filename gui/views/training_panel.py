@@ -1,158 +1,131 @@
-"""Live training curves, earlier runs faded behind them, and the verdict on the test set."""
+"""The training panel: the run's controls, every run's curves, and the verdict on the test set."""
 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
+from convlens.engine.history import CURVES
 from convlens.engine.training import Evaluation, Progress, TrainConfig
 from convlens.gui.views.confusion_view import ConfusionView
-from PySide6.QtCore import Qt, Signal
+from convlens.gui.views.run_curves import RunCurves, RunCurvesView
+from convlens.gui.views.train_controls import TrainControls
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QGraphicsItem,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-CURVES = {  # Progress field -> (plot, legend name, colour)
-    "data_loss": ("loss", "data loss", "#1f77b4"),
-    "reg_loss": ("loss", "regularization", "#ff7f0e"),
-    "accuracy": ("accuracy", "accuracy (running)", "#2ca02c"),
-}
-FADED_ALPHA = 110
-# Earlier runs, one colour each (none of the live curves' colours), data loss and accuracy solid,
-# the regularization term dashed.
-RUN_COLORS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+DEFAULTS = TrainConfig()
 
 
-def run_label(config: TrainConfig, architecture: str = "") -> str:
-    """A run's key hyperparameters in a few words, for the legend of the earlier runs."""
+def run_label(config: TrainConfig, architecture: str = "", from_current: bool | None = None) -> str:
+    """What sets a run apart, in a few words: its length, data, start and optimizer always,
+    the other settings where they are not the engine's defaults."""
+    images = f"{config.train_limit:,} images" if config.train_limit else "all images"
+    epochs = f"{config.epochs} epoch" + ("s" if config.epochs != 1 else "")
     parts = [architecture] if architecture else []
-    parts += [f"{config.optimizer} lr {config.lr:g}", f"batch {config.batch_size}"]
-    if config.loss != "ce":
-        parts.append(f"loss {config.loss}")
-    if config.l1:
-        parts.append(f"L1 {config.l1:g}")
-    if config.l2:
-        parts.append(f"L2 {config.l2:g}")
-    if config.dropout is not None:
-        parts.append(f"dropout {config.dropout:g}")
-    if config.augment:
-        parts.append("augmented")
+    parts += [epochs, images]
+    if from_current is not None:
+        parts.append("from current" if from_current else "from random")
+    parts.append(f"{config.optimizer} lr {config.lr:g}")
+    if config.optimizer == "sgd" and config.momentum != DEFAULTS.momentum:
+        parts.append(f"momentum {config.momentum:g}")
+    for name, text in (
+        ("schedule", config.schedule),
+        ("batch_size", f"batch {config.batch_size}"),
+        ("loss", f"loss {config.loss}"),
+        ("l1", f"L1 {config.l1:g}"),
+        ("l2", f"L2 {config.l2:g}"),
+        ("dropout", f"dropout {config.dropout:g}" if config.dropout is not None else ""),
+        ("augment", "augmented"),
+    ):
+        if getattr(config, name) != getattr(DEFAULTS, name):
+            parts.append(text)
     return ", ".join(parts)
 
 
-def _plot(title: str, legend_offset: tuple[int, int]) -> pg.PlotWidget:
-    """A plot with its legend in the corner its curves leave free (negative: from the right or
-    the bottom)."""
-    plot = pg.PlotWidget(background="w", title=title)
-    plot.setMenuEnabled(False)
-    plot.showGrid(x=True, y=True, alpha=0.25)
-    plot.setLabel("bottom", "epoch")
-    plot.addLegend(offset=legend_offset)
-    for side in ("left", "bottom"):  # redrawn from a cache, not at every new point
-        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    return plot
-
-
 class TrainingPanel(QWidget):
-    """Passive: ``start_run``, ``add_progress``, ``show_result``; asks keep or go back."""
+    """Passive: ``start_run``, ``add_progress``, ``end_run``, ``show_outcome``,
+    ``add_finished_run``; the run's buttons are ``controls`` (a TrainControls)."""
 
     keep_clicked = Signal()
     revert_clicked = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plots = {  # losses fall to the bottom right, accuracy rises to the top right
-            "loss": _plot("Loss", (-10, 10)),
-            "accuracy": _plot("Accuracy on the batches", (-10, -10)),
-        }
-        self.plots["accuracy"].setYRange(0, 1)
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        for key, (plot, name, color) in CURVES.items():
-            self.curves[key] = self.plots[plot].plot(pen=pg.mkPen(color, width=2), name=name)
-        self.earlier: list[pg.PlotDataItem] = []
-        self._legends: dict[pg.PlotDataItem, tuple[pg.LegendItem, str]] = {}  # earlier, named
-        self.runs = 0  # runs started since the app started
-        self.label = ""  # the current run's name in the legend, once it is an earlier run
-        self.show_earlier = QCheckBox("Show earlier runs")
-        self.show_earlier.setChecked(True)
-        self.show_earlier.toggled.connect(self._on_show_earlier)
+        self.controls = TrainControls()
+        self.curves = RunCurvesView()
+        self.curves.setMinimumSize(360, 110)
+        self.run_list = self.curves.run_list
+        self.run_list.setMinimumWidth(160)
+        self.controls.x_axis_changed.connect(self.curves.set_x_axis)
+        self.runs = 0  # runs started or added since the app started
         self.status = QLabel("No training yet: Train ▸ Train… (Ctrl+T)")
         self.status.setWordWrap(True)
         self.confusion = ConfusionView()
-        self.confusion.setMinimumSize(200, 180)
+        self.confusion.setMinimumSize(180, 110)
         self.keep_button = QPushButton("Keep the new model")
         self.revert_button = QPushButton("Go back to the previous one")
         self.keep_button.clicked.connect(self.keep_clicked)
         self.revert_button.clicked.connect(self.revert_clicked)
-        self._data: dict[str, list[float]] = {key: [] for key in ["x", *CURVES]}
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.keep_button)
         buttons.addWidget(self.revert_button)
-        side = QVBoxLayout()
-        side.addWidget(self.status)
-        side.addLayout(buttons)
-        side.addWidget(self.confusion, 1)
-        curves = QGridLayout()
-        curves.addWidget(self.plots["loss"], 0, 0)
-        curves.addWidget(self.plots["accuracy"], 0, 1)
-        curves.addWidget(self.show_earlier, 1, 0)
-        layout = QHBoxLayout(self)
-        layout.addLayout(curves, 3)
-        layout.addLayout(side, 2)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.status)
+        side_layout.addLayout(buttons)
+        side_layout.addWidget(self.confusion, 1)
+        self.splitter = QSplitter()
+        for widget, stretch in ((self.curves, 5), (self.run_list, 2), (side, 2)):
+            self.splitter.addWidget(widget)
+            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.splitter, 1)
         self.set_decision_visible(False)
 
-    def start_run(self, title: str, label: str = "", epochs: int = 0) -> None:
-        """Fade the current curves into the earlier runs and start empty ones.
-
-        ``label`` names the run's key hyperparameters (see ``run_label``) in the legend.
-        ``epochs`` fixes the x range to the whole run, so the axes and grid are not redrawn
-        at every point (0: the x range follows the curves).
-        """
-        for plot in self.plots.values():
-            if epochs > 0:
-                plot.setXRange(0, epochs, padding=0.02)
-                plot.enableAutoRange(x=False)
-            else:
-                plot.enableAutoRange(x=True)
-        if self._data["x"]:
-            self._fade_current()
+    def start_run(self, title: str, label: str = "") -> None:
+        """New, empty curves for the run that starts; ``label`` (see ``run_label``) names it
+        in the run list."""
         self.runs += 1
-        self.label = f"run {self.runs}" + (f": {label}" if label else "")
-        self._data = {key: [] for key in self._data}
-        for curve in self.curves.values():
-            curve.setData([], [])
+        self.curves.start_live(f"run {self.runs}" + (f": {label}" if label else ""))
+        self.controls.show_lr(0.0)  # '—' until the first step's rate comes
         self.status.setText(title)
         self.set_decision_visible(False)
 
-    def _fade_current(self) -> None:
-        color = pg.mkColor(RUN_COLORS[(self.runs - 1) % len(RUN_COLORS)])
-        color.setAlpha(FADED_ALPHA)
-        for key, (plot, _, _) in CURVES.items():
-            dashed = key == "reg_loss"
-            style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-            pen = pg.mkPen(color, width=1.5, style=style)
-            old = self.plots[plot].plot(self._data["x"], self._data[key], pen=pen)
-            old.setZValue(-1)
-            if not dashed:
-                self._legends[old] = (self.plots[plot].getPlotItem().legend, self.label)
-            self.earlier.append(old)
-            self._on_show_earlier_item(old, self.show_earlier.isChecked())
-
     def add_progress(self, progress: Progress) -> None:
-        """Extend the live curves by one report."""
-        self._data["x"].append(progress.epoch - 1 + progress.step / progress.steps)
-        for key in CURVES:
-            self._data[key].append(getattr(progress, key))
-        x = np.asarray(self._data["x"])
-        for key, curve in self.curves.items():
-            curve.setData(x, np.asarray(self._data[key]))
+        """Extend the live run's curves by one report."""
+        report = {name: getattr(progress, name) for name in CURVES}
+        per_step = progress.seen / progress.global_step if progress.global_step else 0
+        planned = {"global_step": progress.total_steps, "seen": progress.total_steps * per_step}
+        self.curves.extend_live(report, planned)
+        self.controls.show_lr(progress.lr)
+
+    def end_run(self, note: str = "") -> None:
+        """The live run ended; ``note`` ('stopped early', 'diverged') joins its name."""
+        self.curves.end_live(note)
+
+    def add_finished_run(self, label: str, columns: dict[str, list]) -> RunCurves:
+        """Add a finished run's curves (columns as engine.history.curves makes them) to the
+        run list, shown; the same curves twice are listed once."""
+        for run in self.curves.runs:
+            if run.columns == columns:
+                return run
+        self.runs += 1
+        return self.curves.add_run(f"run {self.runs}: {label}", columns)
+
+    def chosen_run(self) -> RunCurves | None:
+        """The run picked in the run list, else the newest (None: no run yet)."""
+        runs = self.curves.runs
+        row = self.run_list.currentRow()
+        return runs[row] if 0 <= row < len(runs) else (runs[-1] if runs else None)
 
     def show_outcome(self, note: str, evaluation: Evaluation | None, decide: bool) -> None:
         """A run's outcome in words; ``evaluation`` (the shown model's, if known) under it and
@@ -176,20 +149,11 @@ class TrainingPanel(QWidget):
         self.revert_button.setVisible(visible)
 
     def curve_lengths(self) -> dict[str, int]:
-        """Points in each live curve (what the tests check)."""
+        """Points in each curve of the live (else the newest) run (what the tests check)."""
+        run = self.curves.live or (self.curves.runs[-1] if self.curves.runs else None)
+        if run is None:
+            return {}
         return {
-            key: len(curve.xData if curve.xData is not None else [])
-            for key, curve in self.curves.items()
+            key: len(item.xData if item.xData is not None else [])
+            for key, item in run.items.items()
         }
-
-    def _on_show_earlier(self, on: bool) -> None:
-        for item in self.earlier:
-            self._on_show_earlier_item(item, on)
-
-    def _on_show_earlier_item(self, item: pg.PlotDataItem, on: bool) -> None:
-        item.setVisible(on)
-        if item in self._legends:  # a hidden run leaves the legend too
-            legend, name = self._legends[item]
-            legend.removeItem(item)
-            if on:
-                legend.addItem(item, name)

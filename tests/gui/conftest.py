@@ -17,6 +17,7 @@ from convlens.engine.training import build_model
 from convlens.gui.app import configure_pyqtgraph, load_default_model
 from convlens.gui.main_window import START_SAMPLE, MainWindow
 from convlens.gui.qt_check import BAD_BINDING, emit_leaks_references
+from convlens.gui.services.mnist_source import FOLDER_KEY
 from PySide6.QtCore import QPoint, QSettings, Qt, QThread
 from PySide6.QtTest import QTest
 
@@ -101,6 +102,14 @@ def first_start(qtbot, settings) -> MainWindow:
 def tiny_window(qtbot, settings) -> MainWindow:
     """The main window with an untrained presets.tiny() model: quick to train."""
     return _window(qtbot, settings, build_model(tiny(), seed=0), ModelInfo("tiny", {}))
+
+
+@pytest.fixture
+def mnist_window(tiny_window, settings, small_mnist) -> MainWindow:
+    """The tiny window, training on the shipped subset (2,000 and 1,000 images)."""
+    settings.setValue(FOLDER_KEY, str(small_mnist))
+    tiny_window.source.counts = None
+    return tiny_window
 
 
 @pytest.fixture

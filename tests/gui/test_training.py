@@ -1,7 +1,6 @@
 """Training from the menu on real MNIST: curves, verdict, keep or go back, stop, quit."""
 
 import numpy as np
-import pytest
 from convlens.engine.weights import conv_kernels as conv_weights
 from convlens.gui.services.mnist_source import FOLDER_KEY
 from PySide6.QtCore import Qt
@@ -10,13 +9,6 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from tests.gui.helpers import show_image
 
 TIMEOUT_MS = 120_000  # a loaded machine is slow; the tests assert on outcomes, not on time
-
-
-@pytest.fixture
-def mnist_window(tiny_window, settings, small_mnist):
-    settings.setValue(FOLDER_KEY, str(small_mnist))
-    tiny_window.source.counts = None  # a subset: 2,000 and 1,000 images
-    return tiny_window
 
 
 def start_from_menu(window, qtbot, epochs=1, train_limit=2000, lr=None, optimizer=None):

@@ -1,32 +1,102 @@
-"""The training panel on its own: live curves, earlier runs faded and toggled, the verdict."""
+"""The training panel on its own: every run's curves, the run list, the axes, the verdict."""
 
 import numpy as np
+from convlens.engine.history import curves
 from convlens.engine.training import Evaluation, Progress, TrainConfig
 from convlens.gui.views.training_panel import TrainingPanel, run_label
 from PySide6.QtCore import Qt
 
 
-def report(step: int, loss: float) -> Progress:
-    return Progress(1, 1, step, 10, loss, 0.01, 0.5, 1000.0, 0.1 * step)
+def report(step: int, loss: float, val: float | None = None, steps: int = 10) -> Progress:
+    """Step ``step`` of a 1-epoch run of ``steps`` batches of 32."""
+    return Progress(
+        1, 1, step, steps, loss, 0.01, 0.5, 1000.0, 0.1 * step, lr=0.002, global_step=step,
+        total_steps=steps, seen=32 * step, val_loss=val, val_accuracy=None if val is None else 0.6,
+    )  # fmt: skip
 
 
-def test_curves_grow_and_earlier_runs_can_be_shown(qtbot):
+def test_curves_grow_with_training_and_validation_together(qtbot):
     panel = TrainingPanel()
     qtbot.addWidget(panel)
     panel.start_run("first")
+    assert panel.controls.lr.text() == "—"  # no step yet
     for step in range(1, 5):
-        panel.add_progress(report(step, 1.0 / step))
-    np.testing.assert_allclose(panel.curves["data_loss"].yData, [1, 1 / 2, 1 / 3, 1 / 4])
-    np.testing.assert_allclose(panel.curves["data_loss"].xData, [0.1, 0.2, 0.3, 0.4])
+        panel.add_progress(report(step, 1.0 / step, val=0.8 if step in (2, 4) else None))
+    assert panel.controls.lr.value() == 0.002  # the last step's
+    items = panel.curves.live.items
+    np.testing.assert_allclose(items["data_loss"].yData, [1, 1 / 2, 1 / 3, 1 / 4])
+    np.testing.assert_allclose(items["data_loss"].xData, [32, 64, 96, 128])  # images seen
+    np.testing.assert_allclose(items["val_loss"].xData, [64, 128])  # where it was measured
+    np.testing.assert_allclose(items["val_accuracy"].yData, [0.6, 0.6])
+    assert items["val_loss"].opts["pen"].style() == Qt.PenStyle.DashLine
+    assert items["data_loss"].opts["pen"].color() == items["val_loss"].opts["pen"].color()
+    # The x range is the whole run from its first report: 10 steps of 32 images.
+    assert panel.curves.plots["loss"].viewRange()[0][1] >= 320
+    panel.controls.x_axis.setCurrentIndex(panel.controls.x_axis.findData("global_step"))
+    np.testing.assert_allclose(items["data_loss"].xData, [1, 2, 3, 4])
+    assert panel.curves.plots["loss"].getAxis("bottom").labelText == "steps"
 
-    panel.start_run("second")
-    assert panel.curve_lengths() == {"data_loss": 0, "reg_loss": 0, "accuracy": 0}
-    assert len(panel.earlier) == 3  # one faded copy per curve of the first run
-    np.testing.assert_allclose(panel.earlier[0].yData, [1, 1 / 2, 1 / 3, 1 / 4])
-    panel.show_earlier.setChecked(False)
-    assert not any(item.isVisible() for item in panel.earlier)
-    panel.show_earlier.setChecked(True)
-    assert all(item.isVisible() for item in panel.earlier)
+
+def test_every_run_is_listed_and_can_be_hidden(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.start_run("first", "a")
+    panel.add_progress(report(1, 1.0))
+    panel.end_run("stopped early")
+    panel.start_run("second", "b")
+    assert panel.curves.labels() == ["run 1: a, stopped early", "run 2: b"]
+    first, second = panel.curves.runs
+    assert (
+        first.items["data_loss"].opts["pen"].color()
+        != second.items["data_loss"].opts["pen"].color()
+    )
+    row = panel.run_list.item(0)
+    assert row.text() == "run 1: a, stopped early"
+    row.setCheckState(Qt.CheckState.Unchecked)  # as a click on its box does
+    assert not any(item.isVisible() for item in first.items.values())
+    row.setCheckState(Qt.CheckState.Checked)
+    assert all(item.isVisible() for item in first.items.values())
+
+
+def test_a_diverged_run_never_squashes_the_next(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.start_run("diverging")
+    for step, loss in enumerate([2.3, 80.0, 5e24, float("inf")], start=1):
+        panel.add_progress(report(step, loss))
+    assert panel.curves.plots["loss"].viewRange()[1][1] >= 5e24
+    panel.end_run("diverged")
+    panel.start_run("healthy")
+    for step in range(1, 4):
+        panel.add_progress(report(step, 2.3 / step))
+    low, high = panel.curves.plots["loss"].viewRange()[1]
+    assert low == 0 and 2.3 <= high < 3  # the new run's own scale, the old one still shown
+    assert panel.curves.runs[0].visible()
+    panel.end_run()
+    panel.curves.set_visible(panel.curves.runs[1], False)  # hiding the healthy one:
+    assert panel.curves.plots["loss"].viewRange()[1][1] >= 5e24  # the axes follow the other
+
+
+def test_a_finished_run_from_elsewhere_joins_the_list_once(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    columns = curves([report(step, 1.0 / step, val=0.5) for step in (5, 10)])
+    run = panel.add_finished_run("from a file", columns)
+    assert panel.add_finished_run("again", columns) is run
+    assert panel.curves.labels() == ["run 1: from a file"]
+    np.testing.assert_allclose(run.items["val_loss"].yData, [0.5, 0.5])
+    assert panel.chosen_run() is run
+
+
+def test_runs_are_named_by_what_sets_them_apart():
+    config = TrainConfig(optimizer="sgd", lr=0.05, l2=1e-4, epochs=2, train_limit=2000)
+    assert run_label(config, "tiny", from_current=False) == (
+        "tiny, 2 epochs, 2,000 images, from random, sgd lr 0.05, L2 0.0001"
+    )
+    config = TrainConfig(schedule="constant", dropout=0.3, loss="mse", momentum=0.5)
+    assert run_label(config) == (
+        "3 epochs, all images, adam lr 0.002, constant, loss mse, dropout 0.3"
+    )  # momentum: Adam has none
 
 
 def test_the_verdict_and_the_question(qtbot):
@@ -46,24 +116,11 @@ def test_the_verdict_and_the_question(qtbot):
         panel.keep_button.click()
 
 
-def _legend_names(panel, plot: str) -> list[str]:
-    return [label.text for _, label in panel.plots[plot].getPlotItem().legend.items]
-
-
-def test_earlier_runs_are_named_by_their_hyperparameters(qtbot):
+def test_the_legend_sits_outside_the_plots(qtbot):
     panel = TrainingPanel()
     qtbot.addWidget(panel)
-    config = TrainConfig(optimizer="sgd", lr=0.05, l2=1e-4)
-    panel.start_run("first", run_label(config, "tiny"))
-    panel.add_progress(report(1, 1.0))
-    panel.start_run("second", run_label(TrainConfig(), "tiny"))
-    name = "run 1: tiny, sgd lr 0.05, batch 32, L2 0.0001"
-    assert _legend_names(panel, "loss") == ["data loss", "regularization", name]
-    assert _legend_names(panel, "accuracy") == ["accuracy (running)", name]
-    data, reg, _ = panel.earlier
-    assert data.opts["pen"].color() != panel.curves["data_loss"].opts["pen"].color()
-    assert reg.opts["pen"].style() == Qt.PenStyle.DashLine  # the L1/L2 term, apart
-    panel.show_earlier.setChecked(False)
-    assert _legend_names(panel, "loss") == ["data loss", "regularization"]
-    panel.show_earlier.setChecked(True)
-    assert _legend_names(panel, "loss")[-1] == name
+    for name, plot in panel.curves.plots.items():
+        legend = panel.curves.legends[name]
+        assert legend.parentItem() is not plot and legend not in plot.items
+        texts = [label.text for _, label in legend.items]
+        assert texts[:2] == ["training (running mean)", "validation"]

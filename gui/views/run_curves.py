@@ -1,0 +1,226 @@
+"""The curves of every run: loss and accuracy, training and validation, one colour per run.
+
+A run's reports are kept as columns (engine.history.curves' names), so a live run, a run read
+from a model file and a run another feature adds are drawn the same way. The legend beside the
+plots names the line styles; the run list names the colours and shows or hides each run. The
+axes follow the newest run shown, so an earlier diverged run never squashes a later one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QListWidget, QListWidgetItem
+
+# Column -> (plot, line style, legend text). Colours say which run; styles which curve.
+LINES = {
+    "data_loss": ("loss", Qt.PenStyle.SolidLine, "training (running mean)"),
+    "val_loss": ("loss", Qt.PenStyle.DashLine, "validation"),
+    "reg_loss": ("loss", Qt.PenStyle.DotLine, "regularization term"),
+    "accuracy": ("accuracy", Qt.PenStyle.SolidLine, "training (running mean)"),
+    "val_accuracy": ("accuracy", Qt.PenStyle.DashLine, "validation"),
+}
+X_AXES = {"seen": "images seen", "global_step": "steps"}
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+HEADROOM = 1.1  # the loss axis ends this much above the highest point of the run it follows
+
+
+@dataclass
+class RunCurves:
+    """One run in the plots: its columns, its curve items and its row in the run list."""
+
+    label: str
+    color: str
+    columns: dict[str, list] = field(default_factory=dict)
+    items: dict[str, pg.PlotDataItem] = field(default_factory=dict)
+    row: QListWidgetItem | None = None
+    planned: dict[str, float] = field(default_factory=dict)  # x axis -> where the run will end
+
+    def visible(self) -> bool:
+        return self.row is not None and self.row.checkState() == Qt.CheckState.Checked
+
+    def extent(self, axis: str) -> float:
+        """Where the run ends (or, while it runs, will end) on ``axis``."""
+        done = max((v for v in self.columns.get(axis, []) if v is not None), default=0)
+        return max(done, self.planned.get(axis, 0))
+
+    def loss_top(self) -> float:
+        """The highest finite loss the run reported (0 if none)."""
+        values = [
+            v
+            for key in ("data_loss", "val_loss", "reg_loss")
+            for v in self.columns.get(key, [])
+            if v is not None and math.isfinite(v)
+        ]
+        return max(values, default=0.0)
+
+
+def _series(values: list) -> np.ndarray:
+    """A column as floats, None and non-finite values as NaN (left out of the line)."""
+    array = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    array[~np.isfinite(array)] = np.nan
+    return array
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+class RunCurvesView(pg.GraphicsLayoutWidget):
+    """Passive: ``start_live``, ``extend_live``, ``add_run``; the run list is ``run_list``."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.plots = {
+            "loss": self.addPlot(row=0, col=0, title="Loss"),
+            "accuracy": self.addPlot(row=0, col=1, title="Accuracy"),
+        }
+        for plot in self.plots.values():
+            plot.setMenuEnabled(False)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.disableAutoRange()
+            for side in ("left", "bottom"):  # redrawn from a cache, not at every new point
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.plots["loss"].setYRange(0, 2.5, padding=0)
+        self.plots["accuracy"].setYRange(0, 1, padding=0.02)
+        self.legends = {}  # outside the plots: a row under each, naming the line styles
+        for col, name in enumerate(self.plots):
+            legend = pg.LegendItem(colCount=3)
+            self.addItem(legend, row=1, col=col)
+            for plot, style, text in LINES.values():
+                if plot == name:
+                    sample = pg.PlotDataItem(pen=pg.mkPen("#444", width=2, style=style))
+                    legend.addItem(sample, text)
+            self.legends[name] = legend
+        self.run_list = QListWidget()
+        self.run_list.setWordWrap(True)  # a run's name is long: wrapped, never cut
+        self.run_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.run_list.setToolTip("Every run since the app started: tick to show, untick to hide")
+        self.run_list.itemChanged.connect(self._on_item_changed)
+        self.runs: list[RunCurves] = []
+        self.live: RunCurves | None = None
+        self.x_axis = "seen"
+        self.set_x_axis("seen")
+
+    # --- runs ------------------------------------------------------------------------------
+    def add_run(self, label: str, columns: dict[str, list] | None = None) -> RunCurves:
+        """A run with these curves (engine.history.curves' columns; more may follow with
+        ``extend_live``), shown, and listed with its colour; the axes then follow it."""
+        run = RunCurves(label, COLORS[len(self.runs) % len(COLORS)])
+        run.columns = {key: list(values) for key, values in (columns or {}).items()}
+        for key, (plot, style, _) in LINES.items():
+            pen = pg.mkPen(run.color, width=2 if style == Qt.PenStyle.SolidLine else 1.5)
+            pen.setStyle(style)
+            symbol = "o" if key.startswith("val_") else None  # a few points: mark each
+            run.items[key] = self.plots[plot].plot(
+                pen=pen,
+                symbol=symbol,
+                symbolSize=5,
+                symbolPen=run.color,
+                symbolBrush=run.color,
+                connect="finite",
+            )
+        row = QListWidgetItem(_swatch(run.color), label)
+        row.setToolTip(label)
+        row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        row.setCheckState(Qt.CheckState.Checked)
+        self.run_list.blockSignals(True)  # no toggle for a run not yet in self.runs
+        self.run_list.addItem(row)
+        self.run_list.blockSignals(False)
+        run.row = row
+        self.runs.append(run)
+        self._draw(run)
+        self.rescale()
+        return run
+
+    def start_live(self, label: str) -> RunCurves:
+        """The run that starts now: empty curves, extended by ``extend_live``."""
+        self.live = self.add_run(label)
+        return self.live
+
+    def extend_live(self, report: dict, planned: dict[str, float]) -> None:
+        """One more report of the live run (a dict of column values); ``planned``: where the
+        run will end on each x axis, so the x range is set once, not at every point."""
+        run = self.live
+        if run is None:
+            return
+        for key, value in report.items():
+            run.columns.setdefault(key, []).append(value)
+        run.planned = planned
+        self._draw(run)
+        top = run.loss_top() * HEADROOM
+        if top > self.plots["loss"].viewRange()[1][1] or run.extent(self.x_axis) > self._x_end():
+            self.rescale()
+
+    def end_live(self, note: str = "") -> None:
+        """The live run ended; ``note`` ('stopped early', 'diverged') joins its label."""
+        run, self.live = self.live, None
+        if run is not None:
+            if note:
+                run.label = f"{run.label}, {note}"
+                run.row.setText(run.label)
+                run.row.setToolTip(run.label)
+            run.planned = {}
+            self.rescale()
+
+    def set_visible(self, run: RunCurves, visible: bool) -> None:
+        run.row.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
+
+    def labels(self) -> list[str]:
+        return [run.label for run in self.runs]
+
+    def _on_item_changed(self, row: QListWidgetItem) -> None:
+        for run in self.runs:
+            if run.row is row:
+                for item in run.items.values():
+                    item.setVisible(run.visible())
+        self.rescale()
+
+    # --- axes ------------------------------------------------------------------------------
+    def set_x_axis(self, axis: str) -> None:
+        """'seen' (images seen) or 'global_step' (steps): runs of any length compare."""
+        self.x_axis = axis
+        for plot in self.plots.values():
+            plot.setLabel("bottom", X_AXES[axis])
+        for run in self.runs:
+            self._draw(run)
+        self.rescale()
+
+    def followed(self) -> RunCurves | None:
+        """The run the axes follow: the live one, else the newest shown."""
+        if self.live is not None and self.live.visible():
+            return self.live
+        shown = [run for run in self.runs if run.visible()]
+        return shown[-1] if shown else None
+
+    def rescale(self) -> None:
+        """x: the longest run shown; loss: from 0 to just above the followed run's highest."""
+        end = max((run.extent(self.x_axis) for run in self.runs if run.visible()), default=0)
+        for plot in self.plots.values():
+            plot.setXRange(0, end or 1, padding=0.02)
+        followed = self.followed()
+        top = followed.loss_top() if followed is not None else 0.0
+        self.plots["loss"].setYRange(0, top * HEADROOM if top > 0 else 2.5, padding=0)
+
+    def _x_end(self) -> float:
+        return self.plots["loss"].viewRange()[0][1]
+
+    def _draw(self, run: RunCurves) -> None:
+        x = _series(run.columns.get(self.x_axis, []))
+        for key, item in run.items.items():
+            y = _series(run.columns.get(key, []))
+            if len(y) != len(x):  # a column the run does not have (an older file)
+                y = np.full(len(x), np.nan)
+            if key.startswith("val_"):  # measured a few times an epoch: only those points
+                kept = ~np.isnan(y)
+                item.setData(x[kept], y[kept])
+            else:
+                item.setData(x, y)
