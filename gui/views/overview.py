@@ -1,10 +1,11 @@
 """The whole network at a glance: every layer's output for the current input, left to right,
 from the input image to the softmax, with faint lines for which maps feed which.
 
-One ViewBox holds every map as a ``MapImage`` (built once per architecture, refreshed in place),
-so the whole network repaints as one scene. Maps stack in columns no taller than
-``COLUMN_HEIGHT`` (more maps: more sub-columns); a vector is a vertical strip. Each layer has
-its own symmetric colour scale (0 is white, as in every view), kept steady between strokes.
+One ViewBox holds each layer's maps as one picture (a ``PixelImage``, built once per
+architecture, refreshed in place), so the whole network repaints as one scene of a few items.
+Maps stack in columns no taller than ``COLUMN_HEIGHT`` (more maps: more sub-columns); a
+vector is a vertical strip. Each layer has its own symmetric colour scale (0 is white, as in
+every view), kept steady between strokes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import pyqtgraph as pg
 from convlens.engine import spec
 from convlens.engine.network import Trace
 from convlens.gui.views.map_grid import number_label
-from convlens.gui.views.map_image import INK_TABLE, TABLE, MapImage, colorize, steady_levels
+from convlens.gui.views.map_image import (
+    INK_TABLE,
+    TABLE,
+    PixelImage,
+    mosaic,
+    shared_colorize,
+    steady_levels,
+)
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
@@ -59,7 +67,10 @@ class Column:
     x: float = 0.0
     width: float = 0.0
     origins: list[tuple[float, float]] = field(default_factory=list)  # each map's top left
-    items: list[MapImage] = field(default_factory=list)
+    grid: tuple[int, int] = (1, 1)  # maps: (rows, columns) they are stacked in
+    item: PixelImage | None = None  # every map of the layer in one picture, or the strip
+    values: np.ndarray | None = None  # what it shows: (C, H, W) maps, (N,) a vector
+    levels: tuple[float, float] | None = None  # their colour scale
     cell: tuple[float, float] = (1.0, 1.0)  # a vector value's (width, height) in scene units
     fitted: tuple[float, float] | None = None  # the colour scale last fitted
 
@@ -102,6 +113,7 @@ def _layout(shape: tuple[int, ...], x: float) -> Column:
         for i in range(count):
             c, r = divmod(i, rows)
             column.origins.append((x + c * (w + MAP_GAP), top + r * (h + MAP_GAP)))
+        column.grid = (rows, columns)
         column.width = columns * (w + MAP_GAP) - MAP_GAP
         return column
     n = shape[0]
@@ -164,13 +176,11 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         heading.setText(name)
         heading.setTransform(QTransform.fromTranslate(-heading.boundingRect().width() / 2, 0))
         self.view.addItem(heading)
-        for x, y in column.origins:
-            item = MapImage()
-            item.setPos(x, y)
-            if not column.is_maps:  # one value per row, stretched to the strip's cells
-                item.setTransform(QTransform.fromScale(column.width, column.cell[1]))
-            self.view.addItem(item)
-            column.items.append(item)
+        column.item = PixelImage()  # the maps' mosaic starts where the first map does
+        column.item.setPos(*column.origins[0])
+        if not column.is_maps:  # one value per row, stretched to the strip's cells
+            column.item.setTransform(QTransform.fromScale(column.width, column.cell[1]))
+        self.view.addItem(column.item)
         if not column.is_maps and column.shape[0] <= SHORT:  # digits beside the logits
             x, y = column.origins[0]
             for unit in range(column.shape[0]):
@@ -216,7 +226,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         if not self.columns:
             return
         ink = np.zeros((28, 28), np.float32) if image is None else image
-        self.columns[0].items[0].show(ink, (0.0, 1.0), colorize(ink, (0.0, 1.0), INK_TABLE))
+        self._show(self.columns[0], ink[None], (0.0, 1.0), INK_TABLE)
         for column in self.columns[1:]:
             if trace is None:
                 values = np.zeros(column.shape, np.float32)
@@ -227,17 +237,19 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
             given = levels[column.layer] if levels and column.layer < len(levels) else None
             self._show(column, values, given)
 
-    def _show(self, column: Column, values: np.ndarray, levels=None) -> None:
+    def _show(self, column: Column, values: np.ndarray, levels=None, table=TABLE) -> None:
         if column.layer == len(self.infos):
             levels = (-1.0, 1.0)  # probabilities: one fixed scale
         elif levels is None:
             levels = steady_levels(values, column.fitted)
             if values.any():
                 column.fitted = levels
-        maps = values if column.is_maps else values.reshape(1, -1, 1)
-        pixels = colorize(maps, levels, TABLE)
-        for item, map_values, colors in zip(column.items, maps, pixels, strict=True):
-            item.show(map_values, levels, colors)
+        column.values, column.levels = values, tuple(levels)
+        # Coloured once, whichever view asks first (the detail shows some of these arrays)
+        pixels = shared_colorize(values, levels, table)
+        if column.is_maps:
+            pixels = mosaic(pixels, *column.grid, gap=int(MAP_GAP))
+        column.item.set_pixels(pixels.reshape(-1, 1) if pixels.ndim == 1 else pixels)
 
     # --- selection, hover, click -----------------------------------------------------------
     def select(self, layer: int | None) -> None:
@@ -272,8 +284,9 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         if hit is None or hit[1] is None:
             return
         column, (index, row, col) = hit
-        image = column.items[index].image
-        value = float(image[row, col]) if image is not None else 0.0
+        if column.values is None:
+            return
+        value = float(column.values[index, row, col] if column.is_maps else column.values[row])
         if column.layer < 0:
             where = f"Input · row {row}, column {col}"
         elif column.layer == len(self.infos):

@@ -31,18 +31,14 @@ def test_first_start_shows_the_sample_digit_in_every_layer(first_start):
     assert window.prediction.digit == session.trace.digit == session.source.label
     overview = window.overview
     assert len(overview.columns) == len(session.model.infos) + 2  # the input, the softmax
-    assert overview.columns[0].items[0].image.any()
-    for column in overview.columns[1:]:
-        values = np.stack([item.image for item in column.items])
+    np.testing.assert_array_equal(overview.columns[0].values[0], session.image)
+    for column, values in zip(overview.columns[1:], session.trace.outputs, strict=False):
         assert values.any(), f"column {column.layer} is empty"
-    np.testing.assert_array_equal(
-        overview.columns[-1].items[0].image[:, 0], session.trace.probabilities
-    )
+        np.testing.assert_array_equal(column.values, values)
+    np.testing.assert_array_equal(overview.columns[-1].values, session.trace.probabilities)
     assert window.canvas.ink().any()  # the sample is on the canvas, to draw over
     for layer, panel in enumerate(window.maps.panels):  # one colour scale per layer
-        np.testing.assert_array_equal(
-            overview.columns[layer + 1].items[0].levels, panel.output.levels()
-        )
+        assert overview.columns[layer + 1].levels == panel.output.levels()
 
 
 @pytest.mark.parametrize("layer, index, row, col", [(0, 5, 9, 17), (3, 40, 6, 2), (8, 0, 0, 77)])
