@@ -35,6 +35,8 @@ def number_label(number: int, x: float, y: float) -> QGraphicsSimpleTextItem:
     label = QGraphicsSimpleTextItem(str(number))
     label.setBrush(QColor("#333"))
     label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+    # Laid out and drawn once into a pixmap: text costs far more to draw than a map
+    label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     label.setPos(x, y)
     label.setTransform(QTransform.fromTranslate(-label.boundingRect().width() / 2, 0))
     return label

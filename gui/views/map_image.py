@@ -31,9 +31,19 @@ def nice_ceiling(value: float) -> float:
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
     """(-m, m), m the largest magnitude rounded up to a nice number: 0 is always the middle
     colour, and the scale stays put while a stroke changes the values a little."""
-    finite = values[np.isfinite(values)]
-    m = nice_ceiling(float(np.abs(finite).max())) if finite.size else 1.0
+    largest = _largest_magnitude(values)
+    m = 1.0 if largest is None else nice_ceiling(largest)
     return -m, m
+
+
+def _largest_magnitude(values: np.ndarray) -> float | None:
+    """The largest finite magnitude in ``values``, or None if none is finite."""
+    if values.size:
+        top = float(np.abs(values).max())  # one pass, no copy; only NaN or inf look closer
+        if math.isfinite(top):
+            return top
+    finite = values[np.isfinite(values)]
+    return float(np.abs(finite).max()) if finite.size else None
 
 
 STEADY_SLACK = 2.0  # a scale stays while it is at most this many times wider than needed
@@ -47,8 +57,7 @@ def steady_levels(values: np.ndarray, current: tuple[float, float] | None) -> tu
     (the costly part of a repaint) on each."""
     if current is None:
         return symmetric_levels(values)
-    finite = np.abs(values[np.isfinite(values)])
-    need = float(finite.max()) if finite.size else 0.0
+    need = _largest_magnitude(values) or 0.0
     top = current[1]
     if current[0] == -top and need <= top and (need == 0 or need * STEADY_SLACK >= top):
         return current

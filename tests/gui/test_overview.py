@@ -4,6 +4,7 @@ first start, a click on any value explains exactly it, and the left column fits 
 import numpy as np
 import pytest
 from convlens.engine import explain as ex
+from convlens.gui.views.map_image import INK_TABLE, TABLE, colorize
 from convlens.gui.views.overview import NetworkOverview
 from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtTest import QTest
@@ -105,3 +106,25 @@ def test_a_click_in_an_enlarged_view_explains_exactly_that_value(window, digit, 
         assert isinstance(e, ex.FlattenExplanation) and e.index == row * 49 + col
     else:
         assert isinstance(e, ex.PoolExplanation) and (e.channel, e.row, e.col) == (4, row, col)
+
+
+def test_each_layer_is_one_picture_with_every_map_where_a_click_finds_it(first_start):
+    """The overview draws each layer as one picture: every map's colours sit at the map's
+    place (the one hover and click use), on the layer's scale, the gaps between transparent."""
+    for column in first_start.overview.columns:
+        table = INK_TABLE if column.layer < 0 else TABLE
+        expected = colorize(column.values, column.levels, table)
+        pixels = column.item.pixels
+        if not column.is_maps:
+            np.testing.assert_array_equal(pixels[:, 0], expected)
+            continue
+        x0, y0 = column.origins[0]
+        _, height, width = column.shape
+        covered = np.zeros(pixels.shape, bool)
+        for index, (x, y) in enumerate(column.origins):
+            top, left = round(y - y0), round(x - x0)
+            np.testing.assert_array_equal(
+                pixels[top : top + height, left : left + width], expected[index]
+            )
+            covered[top : top + height, left : left + width] = True
+        assert not pixels[~covered].any()  # 0: wholly transparent
