@@ -14,6 +14,7 @@ from convlens.gui.controllers.explain import ExplainController
 from convlens.gui.controllers.files import FileController
 from convlens.gui.controllers.inputs import InputController
 from convlens.gui.controllers.model import ModelController
+from convlens.gui.controllers.preprocess import PreprocessController
 from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
 from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.input = InputController(self.session, self.data, self)
         self.explain = ExplainController(self.session, self.explain_view, self.marks, self)
         self.viewers = ViewerController(self.session, self.models, self)
+        self.preprocess = PreprocessController(self.session, self, self.inputs.steps_button)
         self.actions = build_menus(self)
         self._error_box: QMessageBox | None = None
         self.last_error: tuple[str, str] | None = None  # title, text of the last failure
