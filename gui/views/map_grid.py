@@ -19,9 +19,14 @@ from convlens.gui.views.map_image import (
     shared_colorize,
     steady_levels,
 )
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Signal
 from PySide6.QtGui import QColor, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QGraphicsSimpleTextItem,
+    QSizePolicy,
+)
 
 FRAME_PEN = pg.mkPen("#9e9e9e", width=1, cosmetic=True)
 MAP_PIXELS = 60  # on-screen side of every map, whatever its size: the grids line up
@@ -162,8 +167,16 @@ class MapGrid(ScaledView):
         self.view.setRange(total, padding=0)
         self.view.setAspectLocked(True)
         self.setMinimumWidth(min(self.columns * MAP_PIXELS, 400) + 90)
-        self.setFixedHeight(int(self.rows * MAP_PIXELS * 1.4 * max(1.0, height / width)) + 26)
+        # As tall as MAP_PIXELS maps need, or down to 40% of that where the screen is short
+        # (a laptop): the layer's detail then fits without scrolling.
+        tallest = int(self.rows * MAP_PIXELS * 1.4 * max(1.0, height / width)) + 26
+        self.setMinimumHeight(int(0.4 * tallest) + 10)
+        self.setMaximumHeight(tallest)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.set_maps(np.zeros((count, height, width), np.float32))
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.maximumHeight())
 
     def _origin(self, index: int) -> tuple[float, float]:
         row, col = divmod(index, self.columns)

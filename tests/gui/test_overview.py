@@ -6,13 +6,14 @@ import pytest
 from convlens.engine import explain as ex
 from convlens.gui.views.map_image import INK_TABLE, TABLE, colorize
 from convlens.gui.views.overview import NetworkOverview
-from PySide6.QtCore import QPointF, QRect, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 def click_cell(overview: NetworkOverview, layer: int, index: int, row: int, col: int) -> None:
-    """A real mouse click on the centre of one value of the overview."""
+    """A real mouse click on the centre of one value of the overview, as laid out."""
+    QApplication.processEvents()
     column = next(c for c in overview.columns if c.layer == layer)
     x, y = column.origins[index]
     if column.is_maps:
@@ -128,3 +129,55 @@ def test_each_layer_is_one_picture_with_every_map_where_a_click_finds_it(first_s
             )
             covered[top : top + height, left : left + width] = True
         assert not pixels[~covered].any()  # 0: wholly transparent
+
+
+LAPTOP = (1256, 670)  # what the window gets of a 1366x768 screen (its share of the free area)
+
+
+def _heading_rects(overview: NetworkOverview) -> list:
+    """Each column heading's rectangle on screen (viewport pixels)."""
+    transform = overview.viewportTransform()
+    return [
+        heading.deviceTransform(transform).mapRect(heading.boundingRect())
+        for heading, _ in overview.headings
+    ]
+
+
+@pytest.mark.parametrize("size", [LAPTOP, (1766, 994)])
+def test_the_overview_headings_never_overlap(first_start, qtbot, size):
+    """However narrow the columns get, each heading is readable: apart from the others, in
+    the overview, above the maps."""
+    first_start.resize(*size)
+    qtbot.waitUntil(lambda: first_start.width() <= size[0])
+    QApplication.processEvents()
+    overview = first_start.overview
+    rects = _heading_rects(overview)
+    assert len(rects) == len(overview.columns)
+    area = QRectF(overview.viewport().rect())
+    maps_top = overview.mapFromScene(overview.view.mapViewToScene(QPointF(0, 0))).y()
+    for i, a in enumerate(rects):
+        assert area.contains(a), (overview.headings[i][0].text(), a, area)
+        assert a.bottom() <= maps_top + 1
+        for b in rects[i + 1 :]:
+            assert not a.intersects(b), (a, b)
+
+
+def test_the_layer_detail_fits_without_scrolling_on_a_laptop_screen(first_start, qtbot):
+    """The first layer's detail (its kernels, its maps before and after the activation) is
+    all in sight at 1366x768: nothing behind the scroll bar."""
+    window = first_start
+    window.resize(*LAPTOP)
+    qtbot.waitUntil(lambda: window.width() <= LAPTOP[0])
+    window.show_detail(0)
+    QApplication.processEvents()
+    maps = window.maps
+    assert maps.verticalScrollBar().maximum() == 0
+    area = QRect(QPoint(0, 0), maps.viewport().size())
+    shown = [panel for panel in maps.panels if panel.isVisible()]
+    assert [panel.info.index for panel in shown] == [0, 1]
+    for panel in shown:
+        for view in (panel.kernels, panel.output):
+            if view is not None:
+                rect = QRect(view.mapTo(maps.viewport(), QPoint(0, 0)), view.size())
+                assert area.contains(rect), (panel.info.index, rect, area)
+                assert view.height() >= view.minimumHeight() > 40
