@@ -15,7 +15,7 @@ TITLE = "How the input is made"
 
 
 class PreprocessController(QObject):
-    """Builds the dock (hidden, below the network) and fills it from the Session's ink while
+    """Builds the dock (hidden, a tab beside Explain) and fills it from the Session's ink while
     it is in sight: the Session's images come throttled already, at the verdict's pace."""
 
     def __init__(self, session: Session, window: QMainWindow, button: QToolButton):
@@ -23,10 +23,13 @@ class PreprocessController(QObject):
         self._session = session
         self.view = PreprocessView()
         self.dock = make_dock(window, TITLE, "preprocess_dock", self.view)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        window.tabifyDockWidget(window.explain_dock, self.dock)  # tall, as its steps need
+        window.explain_dock.raise_()
         self.dock.hide()
         action = self.dock.toggleViewAction()
         action.setToolTip("The ink cropped, scaled to 20×20 and centred in 28×28, step by step")
+        action.toggled.connect(self._on_toggled)
         button.setDefaultAction(action)
         self._stale = True  # the steps wait until the dock is shown
         session.image_changed.connect(self._on_image_changed)
@@ -36,6 +39,11 @@ class PreprocessController(QObject):
         self._stale = True
         if self.dock.isVisible():
             self.refresh()
+
+    def _on_toggled(self, on: bool) -> None:
+        if on:  # in front of its tab, up to date
+            self.dock.raise_()
+            self._on_visibility(True)
 
     def _on_visibility(self, visible: bool) -> None:
         if visible and self._stale:

@@ -98,7 +98,7 @@ class StepPicture(pg.GraphicsLayoutWidget):
 
 
 class PreprocessView(QWidget):
-    """The four steps side by side, a caption with the numbers under each."""
+    """The four steps, two by two, a caption with the numbers under each."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -107,7 +107,8 @@ class PreprocessView(QWidget):
         layout.setHorizontalSpacing(12)
         self.pictures: list[StepPicture] = []
         self.captions: list[QLabel] = []
-        for column, title in enumerate(TITLES):
+        for step, title in enumerate(TITLES):  # two by two: it fits a side dock
+            row, column = 3 * (step // 2), step % 2
             heading = QLabel(title)
             heading.setStyleSheet("font-weight: bold")
             picture = StepPicture()
@@ -116,13 +117,13 @@ class PreprocessView(QWidget):
             caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             caption.setMinimumWidth(PICTURE)
-            layout.addWidget(heading, 0, column)
-            layout.addWidget(picture, 1, column)
-            layout.addWidget(caption, 2, column)
+            layout.addWidget(heading, row, column)
+            layout.addWidget(picture, row + 1, column)
+            layout.addWidget(caption, row + 2, column)
             layout.setColumnStretch(column, 1)
             self.pictures.append(picture)
             self.captions.append(caption)
-        layout.setRowStretch(2, 1)
+        layout.setRowStretch(6, 1)  # the steps at the top, whatever the dock's height
         self.steps: Preprocessing | None = None
         self.show_steps(None)
 
