@@ -8,7 +8,7 @@ from convlens.engine.preprocess import preprocess
 from convlens.gui.layout import make_dock
 from convlens.gui.session import Session
 from convlens.gui.views.preprocess_view import PreprocessView
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QToolButton
 
 TITLE = "How the input is made"
@@ -41,9 +41,9 @@ class PreprocessController(QObject):
             self.refresh()
 
     def _on_toggled(self, on: bool) -> None:
-        if on:  # in front of its tab, up to date
-            self.dock.raise_()
+        if on:  # up to date, and in front of its tab once the tab is made
             self._on_visibility(True)
+            QTimer.singleShot(0, self.dock.raise_)
 
     def _on_visibility(self, visible: bool) -> None:
         if visible and self._stale:

@@ -26,7 +26,7 @@ PICTURE = 130  # on-screen side of each step's picture, in pixels
 BOX_PEN = pg.mkPen("#d50000", width=2, cosmetic=True)  # the ink's bounding box: red
 FRAME_PEN = pg.mkPen("#9e9e9e", width=1, style=Qt.PenStyle.DashLine, cosmetic=True)
 CENTRE_PEN = pg.mkPen("#00a0ff", width=2, cosmetic=True)  # the centre of mass: blue
-TARGET_PEN = pg.mkPen("#00c853", width=1, cosmetic=True)  # the frame's centre: green
+TARGET_PEN = pg.mkPen("#00c853", width=2, cosmetic=True)  # the frame's centre: a green ring
 TITLES = ("1 · The ink", "2 · Fit into 20×20", "3 · Centre of mass", "4 · Shifted into 28×28")
 
 
@@ -54,7 +54,9 @@ class StepPicture(pg.GraphicsLayoutWidget):
         self.view.addItem(self.item)
         self.frame = self._add(QGraphicsRectItem(), FRAME_PEN)  # the area the step works in
         self.box = self._add(QGraphicsRectItem(), BOX_PEN)
-        self.target = self._add(QGraphicsPathItem(_cross(3)), TARGET_PEN)
+        ring = QPainterPath()
+        ring.addEllipse(QPointF(0, 0), 2.5, 2.5)
+        self.target = self._add(QGraphicsPathItem(ring), TARGET_PEN)  # where it should be
         self.centre = self._add(QGraphicsPathItem(_cross(2)), CENTRE_PEN)
 
     def _add(self, item, pen):
@@ -170,6 +172,6 @@ class PreprocessView(QWidget):
         placed_picture.mark_centre(*steps.placed_centre, target=(FRAME / 2, FRAME / 2))
         self.captions[3].setText(
             f"The fit shifted to row {shift_r}, column {shift_c}, so that its centre of mass "
-            f"lands on the centre (14, 14, green), off by {off_r:+.2f}, {off_c:+.2f} "
+            f"lands on the centre (14, 14: the green ring), off by {off_r:+.2f}, {off_c:+.2f} "
             "(whole pixels). This is the network's input."
         )
