@@ -4,7 +4,8 @@
 It reads the file itself, safely (regular files only, size and pixel caps, an allow-list of
 formats that Pillow decodes in-process), and leaves finding the ink to `engine.ink`.
 `center_digit` applies the MNIST recipe to an ink map: crop, scale into 20x20, centre the mass
-in 28x28. The GUI's drawing canvas calls `center_digit` directly on its own ink array.
+in 28x28 (`engine.preprocess` keeps its steps). The GUI's drawing canvas calls `center_digit`
+directly on its own ink array.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from convlens.engine.ink import BlankImageError, ImageError, NoDigitError, extract_ink, resized
+from convlens.engine.ink import BlankImageError, ImageError, NoDigitError, extract_ink
+from convlens.engine.preprocess import preprocess
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = [
@@ -40,10 +42,6 @@ MAX_PIXELS = 50_000_000  # checked from the header, before any pixel is decoded
 # Ink is looked for at most this large: the digit ends up 20 px, so 1024 keeps plenty of detail
 # even when the digit fills a tenth of a photo, and bounds the cost of the steps below.
 WORK_SIDE = 1024
-# center_digit: pixels fainter than this are noise, not ink, when finding the bounding box.
-_INK_FLOOR = 0.05
-_DIGIT_BOX = 20  # MNIST: the longer side of the digit is 20 px ...
-_FRAME = 28  # ... inside a 28x28 frame, centre of mass at (14, 14) in index coordinates.
 
 
 def load_digit(path: str | os.PathLike) -> np.ndarray:
@@ -132,29 +130,9 @@ def center_digit(ink: np.ndarray) -> np.ndarray:
     Crop to the ink's bounding box, scale the longer side to 20 px keeping the aspect ratio
     (area averaging), stretch so the darkest ink is 1 as in every MNIST digit, and place the
     result so that its centre of mass is at (14, 14). Raises BlankImageError without ink.
+    ``engine.preprocess.preprocess`` keeps each of these steps.
     """
-    ink = np.asarray(ink, dtype=np.float32)
-    if ink.ndim != 2:
-        raise ValueError(f"expected a 2-D ink map, got shape {ink.shape}")
-    inked = ink > _INK_FLOOR
-    rows = np.flatnonzero(inked.any(axis=1))
-    cols = np.flatnonzero(inked.any(axis=0))
-    if rows.size == 0:
-        raise BlankImageError("the image is blank: no ink found")
-    crop = np.clip(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 0, 1)
-    if max(crop.shape) != _DIGIT_BOX:
-        crop = np.clip(resized(crop, _DIGIT_BOX), 0, 1)
-    if crop.max() <= 0:
-        raise BlankImageError("the image is blank: no ink found")
-    crop = crop / crop.max()
-    total = crop.sum()
-    centre_y = crop.sum(axis=1) @ np.arange(crop.shape[0]) / total
-    centre_x = crop.sum(axis=0) @ np.arange(crop.shape[1]) / total
-    top = min(max(round(_FRAME / 2 - centre_y), 0), _FRAME - crop.shape[0])
-    left = min(max(round(_FRAME / 2 - centre_x), 0), _FRAME - crop.shape[1])
-    out = np.zeros((_FRAME, _FRAME), np.float32)
-    out[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
-    return out
+    return preprocess(ink).image
 
 
 def _decode(im: Image.Image, name: str) -> tuple[np.ndarray, np.ndarray | None]:

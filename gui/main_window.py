@@ -17,6 +17,7 @@ from convlens.gui.controllers.inputs import InputController
 from convlens.gui.controllers.mistakes import install_mistakes
 from convlens.gui.controllers.model import ModelController
 from convlens.gui.controllers.my_digits import MyDigitsController
+from convlens.gui.controllers.preprocess import PreprocessController
 from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
 from convlens.gui.controllers.watch import WatchController
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.experiments = ExperimentController(
             self.session, self.source, self.trainer, self.data, settings, self
         )
+        self.preprocess = PreprocessController(self.session, self, self.inputs.steps_button)
         self.actions = build_menus(self)
         self.my_digits = MyDigitsController(self.session, self, settings)  # its dock and menu
         self._error_box: QMessageBox | None = None

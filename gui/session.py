@@ -86,7 +86,7 @@ class Session(QObject):
         self.model, self.info = model.to("cpu").eval(), info
         self.evaluation: Evaluation | None = None  # of self.model on the test set, if known
         self.image: np.ndarray | None = None  # the network's (28, 28) input; None: blank
-        self.ink: np.ndarray | None = None  # the ink it was made from (a file's, larger)
+        self.ink: np.ndarray | None = None  # the ink it was made from (a drawing's, a file's)
         self.source = ImageSource()
         self.trace: Trace | None = None
         self.run: Run | None = None  # the latest run
@@ -149,7 +149,7 @@ class Session(QObject):
         self, image: np.ndarray | None, source: ImageSource, ink: np.ndarray | None = None
     ) -> None:
         """Make ``image`` ((28, 28) ink in [0, 1]; None: blank) the input; ``ink`` is what it
-        was made from, when that is more than the image (a file, shown on the canvas)."""
+        was made from (the canvas's drawing, a file's ink, shown on the canvas)."""
         self.image, self.source, self.ink = image, source, ink
         self._retrace()
         self.image_changed.emit()

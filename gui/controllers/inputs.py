@@ -43,7 +43,7 @@ class InputController(QObject):
             image = center_digit(self._ink)
         except BlankImageError:
             image = None
-        self._session.set_image(image, ImageSource("drawing"))
+        self._session.set_image(image, ImageSource("drawing"), self._ink)  # its steps: the ink
 
     def show_sample(self, digit: int) -> None:
         """One of the sample digits the app ships, on the canvas as if drawn there."""

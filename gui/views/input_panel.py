@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.canvas import DrawingCanvas
-from convlens.gui.views.map_image import INK_COLORMAP
+from convlens.gui.views.map_image import INK_TABLE, MapImage, colorize
 from convlens.gui.views.prediction_view import PredictionView
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -30,8 +30,7 @@ class InputView(pg.GraphicsLayoutWidget):
         self.ci.layout.setContentsMargins(0, 0, 0, 0)
         view = self.addViewBox(invertY=True, lockAspect=True, enableMenu=False)
         view.setMouseEnabled(x=False, y=False)
-        self.item = pg.ImageItem(axisOrder="row-major")
-        self.item.setColorMap(INK_COLORMAP)
+        self.item = MapImage()  # coloured here, once per image: lean to repaint
         view.addItem(self.item)
         view.setRange(xRange=(0, 28), yRange=(0, 28), padding=0.02)
         border = pg.QtWidgets.QGraphicsRectItem(0, 0, 28, 28)
@@ -40,7 +39,7 @@ class InputView(pg.GraphicsLayoutWidget):
         self.set_image(np.zeros((28, 28), np.float32))
 
     def set_image(self, image: np.ndarray) -> None:
-        self.item.setImage(image, autoLevels=False, levels=(0.0, 1.0))
+        self.item.show(image, (0.0, 1.0), colorize(image, (0.0, 1.0), INK_TABLE))
 
 
 class InputPanel(QWidget):
@@ -84,6 +83,9 @@ class InputPanel(QWidget):
         seen_caption.setStyleSheet("color: #555")
         seen_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         seen_layout.addWidget(seen_caption)
+        self.steps_button = QToolButton()  # its action opens the steps that made the input
+        self.steps_button.setAutoRaise(True)
+        seen_layout.addWidget(self.steps_button, 0, Qt.AlignmentFlag.AlignHCenter)
 
         self.next_button = QPushButton("Next")
         self.random_button = QPushButton("Random")

@@ -12,10 +12,21 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from convlens.gui.views.map_image import COLORMAP, TABLE, MapImage, colorize, steady_levels
-from PySide6.QtCore import QPointF, QRectF, Signal
+from convlens.gui.views.map_image import (
+    COLORMAP,
+    TABLE,
+    MapImage,
+    shared_colorize,
+    steady_levels,
+)
+from PySide6.QtCore import QPointF, QRectF, QSize, Signal
 from PySide6.QtGui import QColor, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QGraphicsSimpleTextItem,
+    QSizePolicy,
+)
 
 FRAME_PEN = pg.mkPen("#9e9e9e", width=1, cosmetic=True)
 MAP_PIXELS = 60  # on-screen side of every map, whatever its size: the grids line up
@@ -29,6 +40,8 @@ def number_label(number: int, x: float, y: float) -> QGraphicsSimpleTextItem:
     label = QGraphicsSimpleTextItem(str(number))
     label.setBrush(QColor("#333"))
     label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+    # Laid out and drawn once into a pixmap: text costs far more to draw than a map
+    label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     label.setPos(x, y)
     label.setTransform(QTransform.fromTranslate(-label.boundingRect().width() / 2, 0))
     return label
@@ -62,12 +75,33 @@ class ScaledView(pg.GraphicsLayoutWidget):
         self.colorbar.axis.enableAutoSIPrefix(False)  # its label re-render costs ~0.2 ms
         self.addItem(self.colorbar, row=0, col=1)
         self.data = np.zeros((0, 1, 1), np.float32)
+        self._levels = (-1.0, 1.0)  # the scale of ``data``
         self._fitted: tuple[float, float] | None = None  # the scale last fitted to values
+        self._stale = False  # ``data`` waits to be drawn until the view is shown
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     def levels(self) -> tuple[float, float]:
-        return tuple(self.colorbar.levels())
+        """The colour scale of the values held (drawn or not yet)."""
+        return self._levels
+
+    def _hold(self, data: np.ndarray, levels: tuple[float, float]) -> None:
+        """Keep ``data`` on ``levels``, and draw it now if in sight, else once shown: a
+        layer whose detail is not open costs nothing per stroke."""
+        self.data, self._levels = data, tuple(levels)
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self._draw()
+
+    def _draw(self) -> None:
+        """Colour ``data`` into the images, and the bar's scale."""
+        raise NotImplementedError
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._draw()
 
     def _steady_levels(self, values: np.ndarray) -> tuple[float, float]:
         """``steady_levels`` against the scale of the last values that were not all zeros
@@ -77,9 +111,9 @@ class ScaledView(pg.GraphicsLayoutWidget):
             self._fitted = levels
         return levels
 
-    def _show_levels(self, levels: tuple[float, float]) -> None:
-        if levels != self.levels():  # redrawing the bar's axis is the costly part
-            self.colorbar.setLevels(levels, update_items=False)
+    def _show_levels(self) -> None:
+        if self._levels != tuple(self.colorbar.levels()):  # redrawing the bar's axis is costly
+            self.colorbar.setLevels(self._levels, update_items=False)
 
     def cell_at(self, point: QPointF) -> tuple[int, int, int] | None:
         """(map index, row, col) under a point in view coordinates, or None."""
@@ -133,8 +167,16 @@ class MapGrid(ScaledView):
         self.view.setRange(total, padding=0)
         self.view.setAspectLocked(True)
         self.setMinimumWidth(min(self.columns * MAP_PIXELS, 400) + 90)
-        self.setFixedHeight(int(self.rows * MAP_PIXELS * 1.4 * max(1.0, height / width)) + 26)
+        # As tall as MAP_PIXELS maps need, or down to 40% of that where the screen is short
+        # (a laptop): the layer's detail then fits without scrolling.
+        tallest = int(self.rows * MAP_PIXELS * 1.4 * max(1.0, height / width)) + 26
+        self.setMinimumHeight(int(0.4 * tallest) + 10)
+        self.setMaximumHeight(tallest)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.set_maps(np.zeros((count, height, width), np.float32))
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.maximumHeight())
 
     def _origin(self, index: int) -> tuple[float, float]:
         row, col = divmod(index, self.columns)
@@ -142,12 +184,13 @@ class MapGrid(ScaledView):
 
     def set_maps(self, maps: np.ndarray, levels: tuple[float, float] | None = None) -> None:
         """Show ``maps`` (count, H, W); the scale is symmetric around 0 unless ``levels``."""
-        self.data = maps
-        levels = levels or self._steady_levels(maps)
-        pixels = colorize(maps, levels, TABLE)
-        for item, values, colors in zip(self.items, maps, pixels, strict=True):
-            item.show(values, levels, colors)
-        self._show_levels(levels)
+        self._hold(maps, levels or self._steady_levels(maps))
+
+    def _draw(self) -> None:
+        pixels = shared_colorize(self.data, self._levels, TABLE)
+        for item, values, colors in zip(self.items, self.data, pixels, strict=True):
+            item.show(values, self._levels, colors)
+        self._show_levels()
 
     def cell_at(self, point: QPointF) -> tuple[int, int, int] | None:
         col_f, row_f = point.x() / self._pitch[0], point.y() / self._pitch[1]
@@ -180,10 +223,13 @@ class StripView(ScaledView):
 
     def set_vector(self, vector: np.ndarray) -> None:
         """Show ``vector`` (N,) with a symmetric scale."""
-        self.data = vector.reshape(1, 1, -1)
-        levels = self._steady_levels(vector)
-        self.item.show(self.data[0], levels)
-        self._show_levels(levels)
+        self._vector = vector  # the array itself, whose colours the overview shares
+        self._hold(vector.reshape(1, 1, -1), self._steady_levels(vector))
+
+    def _draw(self) -> None:
+        pixels = shared_colorize(self._vector, self._levels, TABLE)
+        self.item.show(self.data[0], self._levels, pixels.reshape(1, -1))
+        self._show_levels()
 
     def cell_at(self, point: QPointF) -> tuple[int, int, int] | None:
         col = math.floor(point.x())

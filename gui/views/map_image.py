@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QGraphicsItem
 
 # Blue for negative, red for positive, and 0 exactly white (the page), in every view: the 256
 # bins put 0 in bin 128, so white spans the middle 2% of the scale.
@@ -30,9 +31,19 @@ def nice_ceiling(value: float) -> float:
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
     """(-m, m), m the largest magnitude rounded up to a nice number: 0 is always the middle
     colour, and the scale stays put while a stroke changes the values a little."""
-    finite = values[np.isfinite(values)]
-    m = nice_ceiling(float(np.abs(finite).max())) if finite.size else 1.0
+    largest = _largest_magnitude(values)
+    m = 1.0 if largest is None else nice_ceiling(largest)
     return -m, m
+
+
+def _largest_magnitude(values: np.ndarray) -> float | None:
+    """The largest finite magnitude in ``values``, or None if none is finite."""
+    if values.size:
+        top = float(np.abs(values).max())  # one pass, no copy; only NaN or inf look closer
+        if math.isfinite(top):
+            return top
+    finite = values[np.isfinite(values)]
+    return float(np.abs(finite).max()) if finite.size else None
 
 
 STEADY_SLACK = 2.0  # a scale stays while it is at most this many times wider than needed
@@ -46,8 +57,7 @@ def steady_levels(values: np.ndarray, current: tuple[float, float] | None) -> tu
     (the costly part of a repaint) on each."""
     if current is None:
         return symmetric_levels(values)
-    finite = np.abs(values[np.isfinite(values)])
-    need = float(finite.max()) if finite.size else 0.0
+    need = _largest_magnitude(values) or 0.0
     top = current[1]
     if current[0] == -top and need <= top and (need == 0 or need * STEADY_SLACK >= top):
         return current
@@ -72,7 +82,37 @@ def colorize(values: np.ndarray, levels: tuple[float, float], table: np.ndarray)
 
 
 TABLE = argb_table(COLORMAP)
+# Every colour here is opaque or wholly transparent, for which premultiplied ARGB is the same
+# number; and it is the format Qt paints with, where plain ARGB32 is converted at every paint.
+PIXEL_FORMAT = QImage.Format.Format_ARGB32_Premultiplied
 INK_TABLE = argb_table(INK_COLORMAP)
+SHARED_COLOURS = 64  # arrays whose colours are kept: every layer's output, twice over
+
+
+class SharedColours:
+    """``colorize`` that colours each array once: the overview and the layer detail show the
+    same arrays of a trace on the same scale, and ask for their colours in turn.
+
+    An array is known by identity, so it must not change in place once coloured (a trace's
+    outputs never do); the last SHARED_COLOURS arrays are kept, with a reference each.
+    """
+
+    def __init__(self):
+        self._kept: dict[int, tuple[np.ndarray, tuple, int, np.ndarray]] = {}
+
+    def __call__(self, values: np.ndarray, levels: tuple[float, float], table: np.ndarray):
+        levels = (float(levels[0]), float(levels[1]))
+        kept = self._kept.get(id(values))
+        if kept is not None and kept[0] is values and kept[1] == levels and kept[2] == id(table):
+            return kept[3]
+        pixels = colorize(values, levels, table)
+        if len(self._kept) >= SHARED_COLOURS:
+            self._kept.pop(next(iter(self._kept)))  # the oldest
+        self._kept[id(values)] = (values, levels, id(table), pixels)
+        return pixels
+
+
+shared_colorize = SharedColours()
 
 
 class MapImage(pg.ImageItem):
@@ -91,18 +131,20 @@ class MapImage(pg.ImageItem):
         super().__init__(axisOrder="row-major")
 
     def show(self, values: np.ndarray, levels: tuple[float, float], pixels=None) -> None:
-        """Show (H, W) ``values`` on ``levels``; ``pixels``: their colours, if already made.
+        """Show (H, W) ``values`` on ``levels``; ``pixels``: their colours, if already made
+        (else they are made when the map is next painted: never, while it is out of sight).
 
         A map of the same shape as before skips ``setImage``'s bookkeeping (level checks,
         geometry, signals that nothing here listens to): only its values and colours change.
         """
-        if pixels is None or self.image is None or self.image.shape != values.shape:
+        if self.image is None or self.image.shape != values.shape:
             self.setImage(values, autoLevels=False, levels=levels)
         else:
             self.image, self.levels = values, levels
+            self._renderRequired = True
         if pixels is not None:
             self._set_pixels(pixels)
-            self.update()
+        self.update()
 
     def setImage(self, image=None, **kwargs) -> None:
         if image is not None:
@@ -115,7 +157,7 @@ class MapImage(pg.ImageItem):
     def _set_pixels(self, pixels: np.ndarray) -> None:
         self._pixels = pixels
         height, width = pixels.shape
-        self.qimage = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32)
+        self.qimage = QImage(pixels.data, width, height, 4 * width, PIXEL_FORMAT)
         self._renderRequired = False
         self._unrenderable = False
 
@@ -135,3 +177,43 @@ class MapImage(pg.ImageItem):
             self.render()
         if not self._unrenderable:
             painter.drawImage(self._bounds, self.qimage)
+
+
+class PixelImage(QGraphicsItem):
+    """Ready-coloured ARGB32 pixels, one per scene unit: the least a picture can cost to
+    refresh and to paint (no levels, no lookup, no signals)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._bounds = QRectF()
+        self.pixels: np.ndarray | None = None  # keeps the QImage's memory alive
+        self._qimage: QImage | None = None
+
+    def set_pixels(self, pixels: np.ndarray) -> None:
+        """Show (H, W) packed ARGB32 ``pixels`` (C-contiguous uint32)."""
+        height, width = pixels.shape
+        bounds = QRectF(0, 0, width, height)
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
+        self.pixels = pixels
+        self._qimage = QImage(pixels.data, width, height, 4 * width, PIXEL_FORMAT)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter, *args) -> None:
+        if self._qimage is not None:
+            painter.drawImage(self._bounds, self._qimage)
+
+
+def mosaic(pixels: np.ndarray, rows: int, columns: int, gap: int) -> np.ndarray:
+    """(count, H, W) pixels as one image: down each of ``columns`` columns of ``rows`` maps,
+    ``gap`` transparent pixels between them."""
+    count, height, width = pixels.shape
+    out = np.zeros((columns * rows, height + gap, width + gap), pixels.dtype)
+    out[:count, :height, :width] = pixels
+    out = out.reshape(columns, rows, height + gap, width + gap).transpose(1, 2, 0, 3)
+    whole = out.reshape(rows * (height + gap), columns * (width + gap))
+    return np.ascontiguousarray(whole[: whole.shape[0] - gap, : whole.shape[1] - gap])

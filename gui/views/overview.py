@@ -1,114 +1,54 @@
 """The whole network at a glance: every layer's output for the current input, left to right,
 from the input image to the softmax, with faint lines for which maps feed which.
 
-One ViewBox holds every map as a ``MapImage`` (built once per architecture, refreshed in place),
-so the whole network repaints as one scene. Maps stack in columns no taller than
-``COLUMN_HEIGHT`` (more maps: more sub-columns); a vector is a vertical strip. Each layer has
-its own symmetric colour scale (0 is white, as in every view), kept steady between strokes.
+One ViewBox holds each layer's maps as one picture (a ``PixelImage``, built once per
+architecture, refreshed in place), so the whole network repaints as one scene of a few items.
+Maps stack in columns no taller than ``COLUMN_HEIGHT`` (more maps: more sub-columns); a
+vector is a vertical strip. Each layer has its own symmetric colour scale (0 is white, as in
+every view), kept steady between strokes.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
 from convlens.engine import spec
 from convlens.engine.network import Trace
 from convlens.gui.views.map_grid import number_label
-from convlens.gui.views.map_image import INK_TABLE, TABLE, MapImage, colorize, steady_levels
+from convlens.gui.views.map_image import (
+    INK_TABLE,
+    TABLE,
+    PixelImage,
+    mosaic,
+    shared_colorize,
+    steady_levels,
+)
+from convlens.gui.views.overview_layout import (
+    CELL,
+    COLUMN_GAP,
+    COLUMN_HEIGHT,
+    MAP_GAP,
+    SHORT,
+    Column,
+    layout_column,
+    short_name,
+)
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
+    QGraphicsSimpleTextItem,
+)
 
-COLUMN_HEIGHT = 260.0  # scene units; a 28x28 map is 28 units
-MAP_GAP = 2.0
-COLUMN_GAP = 24.0
-STRIP = 6.0  # width of a long vector's strip
-CELL = 12.0  # side of one value of a short vector (the logits, the probabilities)
-SHORT = 32  # vectors this short get a cell per value
 MAX_LINES = 1200  # connection lines between two layers, at most
 LINKS_INK = 1500  # the lines between two layers share this much opacity (255 = one opaque)
 SELECTED = QColor(255, 236, 150)
-
-
-def short_name(info: spec.LayerInfo | None) -> str:
-    """A column's heading: 'conv 16×5²', 'relu', 'max pool', 'dense 128'."""
-    if info is None:
-        return "input"
-    layer = info.layer
-    if isinstance(layer, spec.Conv):
-        stride = f"/{layer.stride}" if layer.stride > 1 else ""
-        return f"conv {layer.filters}×{layer.size}²{stride}"
-    if isinstance(layer, spec.Activation):
-        return layer.function.replace("leaky_relu", "leaky")
-    if isinstance(layer, spec.Pool):
-        return f"{layer.op} pool"
-    if isinstance(layer, spec.Dense):
-        return f"dense {layer.units}"
-    return layer.kind
-
-
-@dataclass
-class Column:
-    """One layer's output (``layer`` -1: the input image; len(layers): the softmax)."""
-
-    layer: int
-    shape: tuple[int, ...]
-    x: float = 0.0
-    width: float = 0.0
-    origins: list[tuple[float, float]] = field(default_factory=list)  # each map's top left
-    items: list[MapImage] = field(default_factory=list)
-    cell: tuple[float, float] = (1.0, 1.0)  # a vector value's (width, height) in scene units
-    fitted: tuple[float, float] | None = None  # the colour scale last fitted
-
-    @property
-    def is_maps(self) -> bool:
-        return len(self.shape) == 3
-
-    def anchor(self, index: int, right: bool) -> QPointF:
-        """Where a connection line meets map (or vector element) ``index``."""
-        if self.is_maps:
-            x, y = self.origins[index]
-            _, h, w = self.shape
-            return QPointF(x + (w if right else 0.0), y + h / 2)
-        x, y = self.origins[0]
-        return QPointF(x + (self.width if right else 0.0), y + (index + 0.5) * self.cell[1])
-
-    def cell_at(self, point: QPointF) -> tuple[int, int, int] | None:
-        if self.is_maps:
-            _, h, w = self.shape
-            for index, (x, y) in enumerate(self.origins):
-                if x <= point.x() < x + w and y <= point.y() < y + h:
-                    return index, int(point.y() - y), int(point.x() - x)
-            return None
-        x, y = self.origins[0]
-        unit = math.floor((point.y() - y) / self.cell[1])
-        if x <= point.x() < x + self.width and 0 <= unit < self.shape[0]:
-            return 0, unit, 0  # a vector is shown as one value per row
-        return None
-
-
-def _layout(shape: tuple[int, ...], x: float) -> Column:
-    """Place a layer's maps in sub-columns (or its vector as a strip) starting at ``x``."""
-    column = Column(-2, shape, x)
-    if len(shape) == 3:
-        count, h, w = shape
-        per_column = max(1, int((COLUMN_HEIGHT + MAP_GAP) // (h + MAP_GAP)))
-        columns = math.ceil(count / per_column)
-        rows = math.ceil(count / columns)
-        top = (COLUMN_HEIGHT - (rows * (h + MAP_GAP) - MAP_GAP)) / 2
-        for i in range(count):
-            c, r = divmod(i, rows)
-            column.origins.append((x + c * (w + MAP_GAP), top + r * (h + MAP_GAP)))
-        column.width = columns * (w + MAP_GAP) - MAP_GAP
-        return column
-    n = shape[0]
-    width, height = (CELL, CELL) if n <= SHORT else (STRIP, min(COLUMN_HEIGHT, n) / n)
-    column.cell, column.width = (width, height), width
-    column.origins.append((x, (COLUMN_HEIGHT - n * height) / 2))
-    return column
+HEADING_ROOM = 14.0  # scene units above the maps kept for the headings, at least
+HEADING_GAP = 8  # pixels between two headings on one row
 
 
 class NetworkOverview(pg.GraphicsLayoutWidget):
@@ -133,7 +73,12 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         self.columns: list[Column] = []
         self.infos: list[spec.LayerInfo] = []
         self._selection: QGraphicsRectItem | None = None
+        self._selected: int | None = None  # the layer whose column is marked
+        self.headings: list[tuple[QGraphicsSimpleTextItem, float]] = []  # each, its centre x
+        self._top = -HEADING_ROOM  # the top of the view's range: room for the headings
+        self._width = 0.0  # the scene's width
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.view.sigResized.connect(self.place_headings)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     # --- building --------------------------------------------------------------------------
@@ -142,35 +87,69 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         if spec.same_architecture(infos, self.infos) and self.columns:
             return
         self.view.clear()
-        self.infos, self.columns, self._selection = list(infos), [], None
+        self.infos, self.columns, self._selection, self.headings = list(infos), [], None, []
         shapes = [(1, 28, 28), *(info.out_shape for info in infos), (infos[-1].out_shape[0],)]
         x = 0.0
         for number, shape in enumerate(shapes):
-            column = _layout(shape, x)
+            column = layout_column(shape, x)
             column.layer = number - 1
             self._add_items(column)
             self.columns.append(column)
             x += column.width + COLUMN_GAP
         for before, after in zip(self.columns, self.columns[1:], strict=False):
             self._link(before, after)
-        # room above for the headings, right of the last column for its digits
-        self.view.setRange(QRectF(-4, -28, x - COLUMN_GAP + 26, COLUMN_HEIGHT + 36), padding=0)
+        self._width = x - COLUMN_GAP + 26  # room right of the last column for its digits
+        self._set_range()
+        self.place_headings()
+
+    def _set_range(self) -> None:
+        bottom = COLUMN_HEIGHT + 8
+        self.view.setRange(QRectF(-4, self._top, self._width, bottom - self._top), padding=0)
+
+    def place_headings(self) -> None:
+        """The headings in as few rows as keep them apart at the present zoom (narrow
+        columns: more rows), the view's range grown to hold the rows."""
+        size = self.view.size()
+        if not self.headings or size.width() < 1 or size.height() < 1:
+            return
+        for _ in range(4):  # the rows change the range, and so the zoom: this settles fast
+            height = COLUMN_HEIGHT + 8 - self._top
+            unit = max(self._width / size.width(), height / size.height())  # scene per pixel
+            ends: list[float] = []  # where each row of headings ends so far
+            rows = []
+            for heading, centre in self.headings:
+                half = heading.boundingRect().width() * unit / 2
+                row = next((r for r, end in enumerate(ends) if centre - half >= end), len(ends))
+                if row == len(ends):
+                    ends.append(0.0)
+                ends[row] = centre + half + HEADING_GAP * unit
+                rows.append(row)
+            line = self.headings[0][0].boundingRect().height() * unit
+            for (heading, centre), row in zip(self.headings, rows, strict=True):
+                heading.setPos(centre, -(row + 1) * line - 2)  # row 0 nearest the maps
+            # (a view squeezed too short to hold them would grow its rows without end)
+            top = max(min(-len(ends) * line - 4, -HEADING_ROOM), -COLUMN_HEIGHT / 2)
+            if abs(top - self._top) < 0.25:
+                break
+            self._top = top
+            self._set_range()
+        if self._selection is not None:  # it reaches up to the headings
+            self.select(self._selected)
 
     def _add_items(self, column: Column) -> None:
         info = self.infos[column.layer] if 0 <= column.layer < len(self.infos) else None
         name = "softmax" if column.layer == len(self.infos) else short_name(info)
-        stagger = 8 * ((column.layer + 1) % 3)  # narrow columns: headings on three rows
-        heading = number_label(0, column.x + column.width / 2, -26 + stagger)
+        centre = column.x + column.width / 2
+        heading = number_label(0, centre, -HEADING_ROOM)  # placed by place_headings
         heading.setText(name)
         heading.setTransform(QTransform.fromTranslate(-heading.boundingRect().width() / 2, 0))
         self.view.addItem(heading)
-        for x, y in column.origins:
-            item = MapImage()
-            item.setPos(x, y)
-            if not column.is_maps:  # one value per row, stretched to the strip's cells
-                item.setTransform(QTransform.fromScale(column.width, column.cell[1]))
-            self.view.addItem(item)
-            column.items.append(item)
+        self.headings.append((heading, centre))
+        column.item = PixelImage()  # the maps' mosaic starts where the first map does
+        column.item.setPos(*column.origins[0])
+        if not column.is_maps:  # one value per row, stretched to the strip's cells
+            column.item.setTransform(QTransform.fromScale(column.width, column.cell[1]))
+        self.view.addItem(column.item)
         if not column.is_maps and column.shape[0] <= SHORT:  # digits beside the logits
             x, y = column.origins[0]
             for unit in range(column.shape[0]):
@@ -216,7 +195,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         if not self.columns:
             return
         ink = np.zeros((28, 28), np.float32) if image is None else image
-        self.columns[0].items[0].show(ink, (0.0, 1.0), colorize(ink, (0.0, 1.0), INK_TABLE))
+        self._show(self.columns[0], ink[None], (0.0, 1.0), INK_TABLE)
         for column in self.columns[1:]:
             if trace is None:
                 values = np.zeros(column.shape, np.float32)
@@ -227,17 +206,19 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
             given = levels[column.layer] if levels and column.layer < len(levels) else None
             self._show(column, values, given)
 
-    def _show(self, column: Column, values: np.ndarray, levels=None) -> None:
+    def _show(self, column: Column, values: np.ndarray, levels=None, table=TABLE) -> None:
         if column.layer == len(self.infos):
             levels = (-1.0, 1.0)  # probabilities: one fixed scale
         elif levels is None:
             levels = steady_levels(values, column.fitted)
             if values.any():
                 column.fitted = levels
-        maps = values if column.is_maps else values.reshape(1, -1, 1)
-        pixels = colorize(maps, levels, TABLE)
-        for item, map_values, colors in zip(column.items, maps, pixels, strict=True):
-            item.show(map_values, levels, colors)
+        column.values, column.levels = values, tuple(levels)
+        # Coloured once, whichever view asks first (the detail shows some of these arrays)
+        pixels = shared_colorize(values, levels, table)
+        if column.is_maps:
+            pixels = mosaic(pixels, *column.grid, gap=int(MAP_GAP))
+        column.item.set_pixels(pixels.reshape(-1, 1) if pixels.ndim == 1 else pixels)
 
     # --- selection, hover, click -----------------------------------------------------------
     def select(self, layer: int | None) -> None:
@@ -245,9 +226,11 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         if self._selection is not None:
             self.view.removeItem(self._selection)
             self._selection = None
+        self._selected = layer
         column = next((c for c in self.columns if c.layer == layer), None)
         if column is not None:
-            rect = QRectF(column.x - 6, -28, column.width + 12, COLUMN_HEIGHT + 34)
+            top = self._top + 2
+            rect = QRectF(column.x - 6, top, column.width + 12, COLUMN_HEIGHT + 6 - top)
             self._selection = QGraphicsRectItem(rect)
             self._selection.setBrush(QBrush(SELECTED))
             self._selection.setPen(QPen(QColor(0, 0, 0, 0)))
@@ -272,8 +255,9 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         if hit is None or hit[1] is None:
             return
         column, (index, row, col) = hit
-        image = column.items[index].image
-        value = float(image[row, col]) if image is not None else 0.0
+        if column.values is None:
+            return
+        value = float(column.values[index, row, col] if column.is_maps else column.values[row])
         if column.layer < 0:
             where = f"Input · row {row}, column {col}"
         elif column.layer == len(self.infos):

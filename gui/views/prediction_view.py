@@ -90,7 +90,8 @@ class PredictionView(QWidget):
             text = f"{p:.0%}" if shown and p >= 0.005 else ""
             if label.textItem.toPlainText() != text:
                 label.setText(text)
-            label.setPos(d, float(p))
+            if text:  # an empty label need not follow its bar (each move costs a relayout)
+                label.setPos(d, float(p))
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from convlens.engine import images
+from convlens.engine import images, preprocess
 from convlens.engine.images import BlankImageError, ImageError, center_digit, load_digit, read_ink
 from convlens.engine.mnist import TEST_IMAGES, read_idx
 from PIL import Image, ImageDraw
@@ -257,7 +257,7 @@ def test_blank_ink_map():
     with pytest.raises(BlankImageError):
         center_digit(np.zeros((280, 280), np.float32))
     with pytest.raises(BlankImageError):
-        center_digit(np.full((50, 50), images._INK_FLOOR / 2, np.float32))
+        center_digit(np.full((50, 50), preprocess.INK_FLOOR / 2, np.float32))
 
 
 @pytest.mark.parametrize(

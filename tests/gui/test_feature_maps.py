@@ -9,7 +9,7 @@ from convlens.engine.presets import PRESETS
 from convlens.engine.training import build_model
 from convlens.gui.views.layer_panel import kernel_mosaic
 from convlens.gui.views.map_grid import MapGrid, StripView
-from convlens.gui.views.map_image import STEADY_SLACK, nice_ceiling
+from convlens.gui.views.map_image import STEADY_SLACK, TABLE, colorize, nice_ceiling
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -18,8 +18,10 @@ from tests.gui.helpers import hover, show_image
 
 
 def check_panels(window):
-    """One panel per layer; the right number of maps; the values those of the engine."""
+    """One panel per layer; the right number of maps; the values those of the engine, drawn
+    once the panels are in sight."""
     infos = window.session.model.infos
+    window.maps.show_layers(set(range(len(infos))))
     assert [panel.info for panel in window.maps.panels] == infos
     trace = trace_image(window.session.model, window.session.image)
     weights = dict(enumerate(window.session.model.layers))
@@ -73,8 +75,26 @@ def test_same_architecture_updates_in_place(window, digit):
     check_panels(window)
 
 
+def test_panels_out_of_sight_are_drawn_once_shown(window, digit):
+    """A layer whose detail is not open holds its new values, its maps drawn when shown."""
+    window.show_detail(0)
+    hidden = window.maps.panels[3].output
+    assert not hidden.isVisible()
+    show_image(window, 0.5 * digit)
+    outputs = window.session.trace.outputs
+    np.testing.assert_array_equal(hidden.data, outputs[3])
+    assert not np.array_equal(hidden.items[0].image, outputs[3][0])  # not drawn yet
+    window.show_detail(3)
+    for item, values in zip(hidden.items, outputs[3], strict=True):
+        np.testing.assert_array_equal(item.image, values)
+        expected = colorize(values, hidden.levels(), TABLE)
+        np.testing.assert_array_equal(item._pixels, expected)
+    assert tuple(hidden.colorbar.levels()) == hidden.levels()
+
+
 def test_blank_input_shows_zeros(window):
     show_image(window, None)
+    window.maps.show_layers(set(range(len(window.maps.panels))))
     for panel in window.maps.panels:
         view = panel.output
         images = (

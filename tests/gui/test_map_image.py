@@ -5,7 +5,10 @@ import pyqtgraph as pg
 import pytest
 from convlens.gui.views.map_image import (
     COLORMAP,
+    TABLE,
     MapImage,
+    SharedColours,
+    colorize,
     nice_ceiling,
     steady_levels,
     symmetric_levels,
@@ -58,3 +61,16 @@ def test_map_image_colours_match_pyqtgraph(qtbot):
             if (row, col) != (1, 1):
                 assert a.pixel(col, row) == b.pixel(col, row), (row, col)
     assert a.pixelColor(1, 1).alpha() == b.pixelColor(1, 1).alpha() == 0  # NaN: transparent
+
+
+def test_shared_colours_colour_an_array_once_per_scale():
+    """The overview and the detail ask for the same array's colours: made once, and made
+    again for another scale or another array (even one equal in value)."""
+    shared = SharedColours()
+    values = np.linspace(-2, 2, 30, dtype=np.float32).reshape(3, 10)
+    first = shared(values, (-2.0, 2.0), TABLE)
+    np.testing.assert_array_equal(first, colorize(values, (-2.0, 2.0), TABLE))
+    assert shared(values, (-2, 2), TABLE) is first
+    wider = shared(values, (-4.0, 4.0), TABLE)
+    np.testing.assert_array_equal(wider, colorize(values, (-4.0, 4.0), TABLE))
+    assert shared(values.copy(), (-4.0, 4.0), TABLE) is not wider

@@ -4,14 +4,16 @@ first start, a click on any value explains exactly it, and the left column fits 
 import numpy as np
 import pytest
 from convlens.engine import explain as ex
+from convlens.gui.views.map_image import INK_TABLE, TABLE, colorize
 from convlens.gui.views.overview import NetworkOverview
-from PySide6.QtCore import QPointF, QRect, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 def click_cell(overview: NetworkOverview, layer: int, index: int, row: int, col: int) -> None:
-    """A real mouse click on the centre of one value of the overview."""
+    """A real mouse click on the centre of one value of the overview, as laid out."""
+    QApplication.processEvents()
     column = next(c for c in overview.columns if c.layer == layer)
     x, y = column.origins[index]
     if column.is_maps:
@@ -31,18 +33,14 @@ def test_first_start_shows_the_sample_digit_in_every_layer(first_start):
     assert window.prediction.digit == session.trace.digit == session.source.label
     overview = window.overview
     assert len(overview.columns) == len(session.model.infos) + 2  # the input, the softmax
-    assert overview.columns[0].items[0].image.any()
-    for column in overview.columns[1:]:
-        values = np.stack([item.image for item in column.items])
+    np.testing.assert_array_equal(overview.columns[0].values[0], session.image)
+    for column, values in zip(overview.columns[1:], session.trace.outputs, strict=False):
         assert values.any(), f"column {column.layer} is empty"
-    np.testing.assert_array_equal(
-        overview.columns[-1].items[0].image[:, 0], session.trace.probabilities
-    )
+        np.testing.assert_array_equal(column.values, values)
+    np.testing.assert_array_equal(overview.columns[-1].values, session.trace.probabilities)
     assert window.canvas.ink().any()  # the sample is on the canvas, to draw over
     for layer, panel in enumerate(window.maps.panels):  # one colour scale per layer
-        np.testing.assert_array_equal(
-            overview.columns[layer + 1].items[0].levels, panel.output.levels()
-        )
+        assert overview.columns[layer + 1].levels == panel.output.levels()
 
 
 @pytest.mark.parametrize("layer, index, row, col", [(0, 5, 9, 17), (3, 40, 6, 2), (8, 0, 0, 77)])
@@ -109,3 +107,77 @@ def test_a_click_in_an_enlarged_view_explains_exactly_that_value(window, digit, 
         assert isinstance(e, ex.FlattenExplanation) and e.index == row * 49 + col
     else:
         assert isinstance(e, ex.PoolExplanation) and (e.channel, e.row, e.col) == (4, row, col)
+
+
+def test_each_layer_is_one_picture_with_every_map_where_a_click_finds_it(first_start):
+    """The overview draws each layer as one picture: every map's colours sit at the map's
+    place (the one hover and click use), on the layer's scale, the gaps between transparent."""
+    for column in first_start.overview.columns:
+        table = INK_TABLE if column.layer < 0 else TABLE
+        expected = colorize(column.values, column.levels, table)
+        pixels = column.item.pixels
+        if not column.is_maps:
+            np.testing.assert_array_equal(pixels[:, 0], expected)
+            continue
+        x0, y0 = column.origins[0]
+        _, height, width = column.shape
+        covered = np.zeros(pixels.shape, bool)
+        for index, (x, y) in enumerate(column.origins):
+            top, left = round(y - y0), round(x - x0)
+            np.testing.assert_array_equal(
+                pixels[top : top + height, left : left + width], expected[index]
+            )
+            covered[top : top + height, left : left + width] = True
+        assert not pixels[~covered].any()  # 0: wholly transparent
+
+
+LAPTOP = (1256, 670)  # what the window gets of a 1366x768 screen (its share of the free area)
+
+
+def _heading_rects(overview: NetworkOverview) -> list:
+    """Each column heading's rectangle on screen (viewport pixels)."""
+    transform = overview.viewportTransform()
+    return [
+        heading.deviceTransform(transform).mapRect(heading.boundingRect())
+        for heading, _ in overview.headings
+    ]
+
+
+@pytest.mark.parametrize("size", [LAPTOP, (1766, 994)])
+def test_the_overview_headings_never_overlap(first_start, qtbot, size):
+    """However narrow the columns get, each heading is readable: apart from the others, in
+    the overview, above the maps."""
+    first_start.resize(*size)
+    qtbot.waitUntil(lambda: first_start.width() <= size[0])
+    QApplication.processEvents()
+    overview = first_start.overview
+    rects = _heading_rects(overview)
+    assert len(rects) == len(overview.columns)
+    area = QRectF(overview.viewport().rect())
+    maps_top = overview.mapFromScene(overview.view.mapViewToScene(QPointF(0, 0))).y()
+    for i, a in enumerate(rects):
+        assert area.contains(a), (overview.headings[i][0].text(), a, area)
+        assert a.bottom() <= maps_top + 1
+        for b in rects[i + 1 :]:
+            assert not a.intersects(b), (a, b)
+
+
+def test_the_layer_detail_fits_without_scrolling_on_a_laptop_screen(first_start, qtbot):
+    """The first layer's detail (its kernels, its maps before and after the activation) is
+    all in sight at 1366x768: nothing behind the scroll bar."""
+    window = first_start
+    window.resize(*LAPTOP)
+    qtbot.waitUntil(lambda: window.width() <= LAPTOP[0])
+    window.show_detail(0)
+    QApplication.processEvents()
+    maps = window.maps
+    assert maps.verticalScrollBar().maximum() == 0
+    area = QRect(QPoint(0, 0), maps.viewport().size())
+    shown = [panel for panel in maps.panels if panel.isVisible()]
+    assert [panel.info.index for panel in shown] == [0, 1]
+    for panel in shown:
+        for view in (panel.kernels, panel.output):
+            if view is not None:
+                rect = QRect(view.mapTo(maps.viewport(), QPoint(0, 0)), view.size())
+                assert area.contains(rect), (panel.info.index, rect, area)
+                assert view.height() >= view.minimumHeight() > 40
