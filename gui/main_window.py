@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.network_split.addWidget(self.overview)
         self.network_split.addWidget(self.maps)
         self.network_split.setChildrenCollapsible(False)
+        self.network_split.setStretchFactor(0, 1)  # a resize shares out between the two
         self.network_split.setStretchFactor(1, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.inputs)

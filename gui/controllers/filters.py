@@ -57,7 +57,7 @@ class FilterController(QObject):
             gallery.maximise_clicked.connect(lambda f, layer=layer: self.maximise(layer, f))
             gallery.filter_changed.connect(lambda _f, layer=layer: self._show(layer))
             panel.clicked.connect(self._on_panel_clicked)
-            panel.add_below_kernels(gallery)
+            panel.add_below_kernels(gallery, gallery.header)
             self.galleries[layer] = gallery
         self._on_weights_changed()
 
@@ -98,7 +98,7 @@ class FilterController(QObject):
     def _missing_text(self) -> str:
         if self._session.training:
             return "The weights are changing: find the top patches once training stops."
-        return "Find top patches to see the test digits each filter responds to most."
+        return ""  # the button's tooltip says what it finds: the detail keeps its room
 
     # --- the work --------------------------------------------------------------------------
     def find(self) -> None:

@@ -11,8 +11,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,26 +35,30 @@ class FilterGallery(QWidget):
         self.layer = layer
         self.filter = QSpinBox()
         self.filter.setRange(0, filters - 1)
+        self.filter.setPrefix("filter ")
         self.filter.setToolTip("The filter shown (a click on a kernel chooses it too)")
-        self.find_button = QPushButton("Find top patches")
+        self.find_button = QToolButton()
+        self.find_button.setText("Top patches")
         self.find_button.setToolTip(
             "Run the MNIST test digits through the network and keep, for every filter, "
             "the 9 patches that excite it most"
         )
-        self.maximise_button = QPushButton("Make an image")
+        self.maximise_button = QToolButton()
+        self.maximise_button.setText("Image it likes")
         self.maximise_button.setToolTip(
             "Gradient ascent on the input from noise (jittered, blurred, decayed): "
             "an image this filter responds to strongly"
         )
         self.progress = JobBar()
-        header = QHBoxLayout()
-        header.addWidget(QLabel("What filter"))
+        # The controls sit in the kernels' caption row (``header``, placed by the layer
+        # panel): a row of their own would push a layer's maps behind a laptop's scroll bar.
+        self.header = QWidget()
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.filter)
-        header.addWidget(QLabel("looks for:"))
         header.addWidget(self.find_button)
         header.addWidget(self.maximise_button)
         header.addWidget(self.progress)
-        header.addStretch(1)
         self.plot = pg.GraphicsLayoutWidget()
         self.plot.setBackground("w")
         self.plot.setFixedHeight(PATCH_PIXELS + 8)
@@ -71,7 +75,6 @@ class FilterGallery(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.setSpacing(2)
-        layout.addLayout(header)
         layout.addWidget(self.plot)
         layout.addWidget(self.caption)
         self.filter.valueChanged.connect(self.filter_changed)
@@ -79,7 +82,7 @@ class FilterGallery(QWidget):
         self.maximise_button.clicked.connect(
             lambda: self.maximise_clicked.emit(self.filter.value())
         )
-        self._patch_text = "Find top patches to see the test digits this filter responds to."
+        self._patch_text = ""  # the buttons' tooltips say what they do: no line of room spent
         self._made_text = ""
         self.show_patches(None)
         self.show_made(None)
@@ -110,7 +113,7 @@ class FilterGallery(QWidget):
         if patches is None:
             for item in self.patch_items:
                 item.setVisible(False)
-            self._patch_text = text or self._patch_text
+            self._patch_text = text
         else:
             count, height, width = patches.shape
             while len(self.patch_items) < count:
@@ -151,3 +154,4 @@ class FilterGallery(QWidget):
             self.made_item.isVisible() or any(item.isVisible() for item in self.patch_items)
         )
         self.caption.setText("\n".join(t for t in (self._patch_text, self._made_text) if t))
+        self.caption.setVisible(bool(self.caption.text()))

@@ -9,7 +9,6 @@ from convlens.gui.views.map_image import INK_TABLE, MapImage, colorize
 from convlens.gui.views.prediction_view import PredictionView
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,7 +25,7 @@ class InputView(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setBackground("w")
-        self.setFixedSize(100, 100)
+        self.setFixedSize(84, 84)  # 3 screen pixels per input pixel
         self.ci.layout.setContentsMargins(0, 0, 0, 0)
         view = self.addViewBox(invertY=True, lockAspect=True, enableMenu=False)
         view.setMouseEnabled(x=False, y=False)
@@ -94,8 +93,10 @@ class InputPanel(QWidget):
         self.next_mistake_button = QPushButton("Mistake ▶")
         self.next_mistake_button.setToolTip("The next test digit this model gets wrong")
         self.sample_label = QLabel("")
-        browse = QGroupBox("MNIST test set")
+        browse = QWidget()  # no group box: its frame and title cost a laptop screen 30 px
         rows = QVBoxLayout(browse)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(2)
         row = QHBoxLayout()
         for button in (self.next_button, self.random_button):
             row.addWidget(button)
@@ -103,11 +104,15 @@ class InputPanel(QWidget):
         for button in (self.previous_mistake_button, self.next_mistake_button):
             row.addWidget(button)
         rows.addLayout(row)
-        rows.addWidget(self.sample_label)
+        named = QHBoxLayout()
+        named.addWidget(QLabel("MNIST test set"))
+        named.addWidget(self.sample_label, 1)
+        rows.addLayout(named)
 
         self.prediction = PredictionView(beside=seen)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
         layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
         hint = QLabel("Draw a digit: left button draws, right button erases")
         hint.setStyleSheet("color: #555")

@@ -9,7 +9,7 @@ from convlens.engine import spec
 from convlens.gui.views.layer_text import panel_title
 from convlens.gui.views.map_grid import MapGrid, StripView
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
 KERNELS, OUTPUT = "kernels", "output"
 
@@ -53,10 +53,14 @@ class LayerPanel(QFrame):
         self.info = info
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(2)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(1)
         title = QLabel(panel_title(info, last))
         title.setStyleSheet("font-weight: bold")
+        # A narrow window cuts it (all of it in the tooltip) rather than scroll the detail
+        # sideways; wrapped, a label in a scroll area asks for many lines of height.
+        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        title.setToolTip(title.text())
         title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(title)
         self.kernels: MapGrid | None = None
@@ -64,9 +68,12 @@ class LayerPanel(QFrame):
             channels, k = info.in_shape[0], info.layer.size
             rows, columns = mosaic_layout(channels)
             shape = (rows * (k + 1) - 1, columns * (k + 1) - 1)
-            layout.addWidget(
+            self.kernel_caption = QHBoxLayout()
+            self.kernel_caption.addWidget(
                 self._caption(f"Kernels: {info.layer.filters} × ({channels} × {k}×{k})")
             )
+            self.kernel_caption.addStretch(1)
+            layout.addLayout(self.kernel_caption)
             self.kernels = self._connect(MapGrid(info.layer.filters, shape, "weight"), KERNELS)
             layout.addWidget(self.kernels)
             layout.addWidget(self._caption("Output, before activation"))
@@ -91,10 +98,13 @@ class LayerPanel(QFrame):
         view.double_clicked.connect(lambda i, r, c: self.double_clicked.emit(layer, kind, i, r, c))
         return view
 
-    def add_below_kernels(self, widget) -> None:
-        """Another view of the filters (the filter gallery), placed under the kernels."""
+    def add_below_kernels(self, widget, controls=None) -> None:
+        """Another view of the filters (the filter gallery), placed under the kernels; its
+        ``controls``, if any, at the right of the kernels' caption."""
         layout = self.layout()
         layout.insertWidget(layout.indexOf(self.kernels) + 1, widget)
+        if controls is not None:
+            self.kernel_caption.addWidget(controls)
 
     def set_output(self, values: np.ndarray) -> None:
         """The layer's output for the current image: (C, H, W) maps or (N,) vector."""

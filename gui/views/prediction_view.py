@@ -40,7 +40,7 @@ class PredictionView(QWidget):
         self.plot.setXRange(-0.6, 9.6, padding=0)
         self.plot.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
         self.plot.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.5, 1)]])
-        self.plot.setMinimumHeight(120)
+        self.plot.setMinimumHeight(96)
         self.plot.setToolTip(
             "Click to see how the softmax turns the logits into these probabilities"
         )

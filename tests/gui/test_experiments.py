@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QMenu
 from tests.gui import test_training
 
 TIMEOUT_MS = test_training.TIMEOUT_MS
-mnist_window = test_training.mnist_window  # the tiny window on the shipped subset (a fixture)
 
 
 def train_menu_action(window, *path):

@@ -52,7 +52,7 @@ def test_a_nudge_stays_within_epsilon_raises_the_target_and_every_view_follows(
     assert session.source == ImageSource("nudged", label=8)
     np.testing.assert_array_equal(session.image, last.image)
     trace = trace_image(model, last.image)
-    np.testing.assert_array_equal(window.overview.columns[0].items[0].image, last.image)
+    np.testing.assert_array_equal(window.overview.columns[0].values[0], last.image)
     for item, values in zip(window.maps.panels[0].output.items, trace.outputs[0], strict=True):
         np.testing.assert_array_equal(item.image, values)
     np.testing.assert_allclose(window.prediction.probabilities, trace.probabilities)
