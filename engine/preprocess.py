@@ -45,6 +45,14 @@ class Preprocessing:
         return self.placed_centre[0] - FRAME / 2, self.placed_centre[1] - FRAME / 2
 
     @property
+    def frame_in_ink(self) -> tuple[float, float, float]:
+        """(top, left, side) of the 28x28 frame in ``ink``'s pixels: where each input pixel
+        came from, to lay a 28x28 map (an attribution) back over the ink as drawn."""
+        top = self.box[0] - self.offset[0] / self.scale
+        left = self.box[1] - self.offset[1] / self.scale
+        return top, left, FRAME / self.scale
+
+    @property
     def placed_centre(self) -> tuple[float, float]:
         """The centre of mass (row, col) in the final image."""
         return self.centre[0] + self.offset[0], self.centre[1] + self.offset[1]

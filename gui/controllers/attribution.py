@@ -11,12 +11,15 @@ import copy
 
 import numpy as np
 from convlens.engine import attribution
+from convlens.engine.ink import BlankImageError
+from convlens.engine.preprocess import preprocess
 from convlens.engine.probe import conv_layers
 from convlens.gui.services.latest import Latest
 from convlens.gui.session import Session
 from convlens.gui.throttle import Throttle
 from convlens.gui.views.attribution_view import AttributionView, WhyChoice
-from convlens.gui.views.overlay_image import OverlayItem
+from convlens.gui.views.canvas import DrawingCanvas
+from convlens.gui.views.overlay_image import OVERLAY_COLORMAP, OverlayItem
 from PySide6.QtCore import QObject
 
 ATTRIBUTION_INTERVAL_MS = 100  # while drawing: at most ten maps a second
@@ -45,13 +48,22 @@ def describe_point(point: attribution.OcclusionPoint, digit: int) -> str:
 
 
 class AttributionController(QObject):
-    """Computes the map the view asks for on every trace, and shows it over both inputs."""
+    """Computes the map the view asks for on every trace, and shows it over the inputs: the
+    dock's, the network input's (``overlay``) and the drawing on the ``canvas``."""
 
-    def __init__(self, session: Session, view: AttributionView, overlay: OverlayItem, parent):
+    def __init__(
+        self,
+        session: Session,
+        view: AttributionView,
+        overlay: OverlayItem,
+        canvas: DrawingCanvas,
+        parent,
+    ):
         super().__init__(parent)
         self._session = session
         self._view = view
         self._overlay = overlay
+        self._canvas = canvas
         self.active = False  # the dock is shown: only then is anything computed
         self.result = None  # the engine's result shown (Saliency, GradCam or Occlusion)
         self.point: attribution.OcclusionPoint | None = None  # the pixel explained last
@@ -71,6 +83,7 @@ class AttributionController(QObject):
         else:
             self.occlusions.cancel()
             self._overlay.show_map(None, (0, 1))
+            self._canvas.set_overlay(None)
 
     def flush(self) -> None:
         """Compute and show the map now (it otherwise follows the drawing within ~100 ms)."""
@@ -127,11 +140,34 @@ class AttributionController(QObject):
         if result is None:
             self._view.show_map(image, None, "", None)
             self._overlay.show_map(None, (0, 1))
+            self._canvas.set_overlay(None)
             return
         values = map_of(result, choice.method)
         layer = getattr(result, "layer", None)
         self._view.show_map(image, values, choice.method, result.target, layer)
         self._overlay.show_map(values, self._view.map.levels())
+        self._show_on_canvas(values, self._view.map.levels())
+
+    def _show_on_canvas(self, values: np.ndarray, levels: tuple[float, float]) -> None:
+        """The map laid back over the drawing: each input pixel over the ink it came from
+        (the preprocessing's box, scale and shift undone). Only for ink drawn on the canvas
+        at its own size: a file is shown there scaled, and a test digit was never drawn."""
+        s, canvas = self._session, self._canvas
+        if s.ink is None or s.ink.shape != (canvas.height(), canvas.width()):
+            canvas.set_overlay(None)
+            return
+        try:
+            steps = preprocess(s.ink)
+        except BlankImageError:
+            canvas.set_overlay(None)
+            return
+        low, high = levels
+        share = (
+            np.clip((values - low) / (high - low), 0, 1)
+            if high > low
+            else np.full_like(values, 0.5)
+        )
+        canvas.set_overlay(OVERLAY_COLORMAP.map(share, mode="byte"), steps.frame_in_ink)
 
     def explain_pixel(self, row: int, col: int) -> None:
         """A click on the map: for occlusion, the probability with and without the pixel."""

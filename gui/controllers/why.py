@@ -37,7 +37,9 @@ class WhyController(QObject):
         window.explain_dock.raise_()
         self.overlay = OverlayItem()  # the map over the network input, under any outline
         self.overlay.setParentItem(window.inputs.input_view.item)
-        self.attribution = AttributionController(session, self.view, self.overlay, self)
+        self.attribution = AttributionController(
+            session, self.view, self.overlay, window.canvas, self
+        )
         self.nudge_dialog = NudgeDialog(window)
         self.nudge = NudgeController(session, self.nudge_dialog, window.canvas, self)
         self.embedding = EmbeddingController(session, self.embedding_view, window.data, self)

@@ -32,6 +32,7 @@ class DrawingCanvas(QWidget):
         self._last: QPointF | None = None
         self._erasing = False
         self._hover: QPointF | None = None
+        self.overlay: tuple[QImage, QRectF] | None = None  # painted over, not part of the ink
         self.brush_size = 20
         self.eraser = False
         self.setFixedSize(SIDE, SIDE)
@@ -39,6 +40,19 @@ class DrawingCanvas(QWidget):
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def set_overlay(self, rgba: np.ndarray | None, rect=None) -> None:
+        """A see-through picture (H, W, 4) uint8 RGBA stretched over ``rect`` (top, left,
+        side) in canvas pixels, over the ink (an attribution map); None takes it away."""
+        if rgba is None:
+            self.overlay = None
+        else:
+            rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+            height, width = rgba.shape[:2]
+            image = QImage(rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888)
+            top, left, side = rect
+            self.overlay = (image.copy(), QRectF(left, top, side, side))
+        self.update()
 
     # --- the ink -------------------------------------------------------------------------
     def ink(self) -> np.ndarray:
@@ -178,6 +192,9 @@ class DrawingCanvas(QWidget):
         paper = self._sheet.copy(event.rect())
         paper.invertPixels()  # white ink on black -> dark ink on white paper
         painter.drawImage(event.rect().topLeft(), paper)
+        if self.overlay is not None:
+            overlay, target = self.overlay
+            painter.drawImage(target, overlay)
         if self._hover is not None:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(QPen(QColor(0, 120, 215, 160), 1))

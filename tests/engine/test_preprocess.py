@@ -29,6 +29,19 @@ def test_a_bar_worked_by_hand():
     np.testing.assert_array_equal(steps.ink, ink)
 
 
+def test_the_frame_in_the_ink_undoes_the_box_the_scale_and_the_shift():
+    """The bar above: input row r came from ink row 5 + (r - 4) / 0.5, column c from
+    30 + (c - 12) / 0.5; so the 28x28 frame starts at ink (-3, 6) and is 56 ink pixels wide."""
+    ink = np.zeros((100, 100), np.float32)
+    ink[5:45, 30:40] = 1.0
+    steps = preprocess(ink)
+    assert steps.frame_in_ink == (-3.0, 6.0, 56.0)
+    top, left, side = steps.frame_in_ink
+    per_pixel = side / FRAME
+    # the input's first inked pixel, (4, 12), covers exactly the bar's first 2x2 ink pixels
+    assert (top + 4 * per_pixel, left + 12 * per_pixel) == (5.0, 30.0)
+
+
 def test_a_box_already_20_is_not_rescaled_but_stretched():
     """Ink at most 0.5, in a box 20 wide: scale 1, and the darkest ink becomes 1."""
     ink = np.zeros((50, 60), np.float32)

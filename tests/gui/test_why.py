@@ -4,7 +4,9 @@ input, follows the class, the method and the drawing, and a click on occlusion e
 import numpy as np
 import pytest
 from convlens.engine import attribution
+from convlens.engine.preprocess import preprocess
 from convlens.gui.controllers.attribution import describe_point
+from convlens.gui.views.overlay_image import OVERLAY_COLORMAP
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
@@ -81,10 +83,22 @@ def test_the_map_follows_the_drawing(window, why, draw, seven):
     why.attribution.flush()
     expected = attribution.saliency(window.session.model, window.session.image)
     np.testing.assert_array_equal(shown(why), expected.gradient)
+    # on the canvas too: each input pixel over the ink it was made from
+    overlay, target = window.canvas.overlay
+    top, left, side = preprocess(window.canvas.ink()).frame_in_ink
+    assert (target.top(), target.left(), target.width(), target.height()) == (
+        top, left, side, side
+    )
+    low, high = why.view.map.levels()
+    colours = OVERLAY_COLORMAP.map(np.clip((expected.gradient - low) / (high - low), 0, 1))
+    strongest = np.unravel_index(np.abs(expected.gradient).argmax(), (28, 28))
+    pixel = overlay.pixelColor(int(strongest[1]), int(strongest[0]))
+    assert pixel.getRgb() == tuple(int(v) for v in colours[strongest])
     window.canvas.clear()
     window.flush()
     why.attribution.flush()
     assert not why.overlay.isVisible()  # nothing drawn, nothing to explain
+    assert window.canvas.overlay is None
 
 
 def test_occlusion_runs_off_the_gui_thread_and_a_click_explains_a_pixel(window, why, digit, qtbot):
