@@ -86,9 +86,7 @@ def test_the_map_follows_the_drawing(window, why, draw, seven):
     # on the canvas too: each input pixel over the ink it was made from
     overlay, target = window.canvas.overlay
     top, left, side = preprocess(window.canvas.ink()).frame_in_ink
-    assert (target.top(), target.left(), target.width(), target.height()) == (
-        top, left, side, side
-    )
+    assert (target.top(), target.left(), target.width(), target.height()) == (top, left, side, side)
     low, high = why.view.map.levels()
     colours = OVERLAY_COLORMAP.map(np.clip((expected.gradient - low) / (high - low), 0, 1))
     strongest = np.unravel_index(np.abs(expected.gradient).argmax(), (28, 28))
