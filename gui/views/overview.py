@@ -124,7 +124,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
                     ends.append(0.0)
                 ends[row] = centre + half + HEADING_GAP * unit
                 rows.append(row)
-            line = self.headings[0][0].boundingRect().height() * unit
+            line = (self.headings[0][0].boundingRect().height() + 1) * unit  # 1 px apart
             for (heading, centre), row in zip(self.headings, rows, strict=True):
                 heading.setPos(centre, -(row + 1) * line - 2)  # row 0 nearest the maps
             # (a view squeezed too short to hold them would grow its rows without end)

@@ -77,6 +77,9 @@ def _window(qtbot, settings, model, info, sample: int | None = None) -> MainWind
     configure_pyqtgraph()
     window = MainWindow(model, info, settings, sample)
     qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
+    # The offscreen platform's screen is 800x600, less than the window's minimum: a real
+    # screen's size leaves the network its room (tests of small screens resize it).
+    window.resize(1500, 900)
     window.show()
     qtbot.waitExposed(window)
     return window
