@@ -217,7 +217,7 @@ def _train(args) -> int:
     if model is None:
         model = training.build_model(architecture, config.seed)
     if ranks is None or ranks.leader:
-        processes = f" in {ranks.world} processes" if ranks else ""
+        processes = f" in {ranks.world} process{'es' if ranks.world > 1 else ''}" if ranks else ""
         print(
             f"training {architecture.name} ({architecture.analyse().params:,} parameters) "
             f"on {describe(device)}{processes}",

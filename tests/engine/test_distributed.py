@@ -76,9 +76,10 @@ def test_gloo_batch_norm_of_one_rank_is_batch_norm(tmp_path):
         dist.destroy_process_group()
 
 
-def train(out, *launcher, **env):
+def train(out, *launcher, device="cpu", **env):
+    """`main.py train` of a small run, under ``launcher`` (torchrun) if given."""
     args = ["train", "--arch", "fast", "--limit", "1200", "--epochs", "2", "--batch-size", "64"]
-    args += ["--lr", "0.01", "--device", "cpu", "--out", str(out)]
+    args += ["--lr", "0.01", "--device", device, "--out", str(out)]
     result = subprocess.run(
         [sys.executable, *launcher, str(ROOT / "main.py"), *args, "--data", str(env.pop("data"))],
         capture_output=True,
