@@ -25,13 +25,15 @@ def make_optimizer(model: nn.Module, config: TrainConfig, total_steps: int):
         )
     else:
         raise ValueError(f"optimizer must be 'adam' or 'sgd', not {config.optimizer!r}")
-    if config.schedule == "onecycle":
+    if config.schedule == "onecycle" and total_steps > 1:
+        # A warm-up of 20%, but at least 1.5 steps: OneCycleLR divides by its length - 1.
+        warm_up = max(0.2, 1.5 / total_steps)
         schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, config.lr, total_steps=total_steps, pct_start=0.2
+            optimizer, config.lr, total_steps=total_steps, pct_start=warm_up
         )
     elif config.schedule == "cosine":
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
-    elif config.schedule == "constant":
+    elif config.schedule in ("constant", "onecycle"):  # one step cannot warm up and anneal
         schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
     else:
         raise ValueError(f"schedule must be onecycle, cosine or constant, not {config.schedule!r}")

@@ -1,7 +1,7 @@
-"""The two training recipes, every value with the reason it is so (cifar10-airbench style).
+"""The training recipes, every value with the reason it is so (cifar10-airbench style).
 
-``fast_recipe()``: 99.0% MNIST test accuracy from 0.6 of a pass over the training set, about
-3.5 s on two laptop-class CPU cores (`python main.py train --fast`).
+``fast_recipe()``: 99.0% MNIST test accuracy from 0.6 of a pass over the training set
+(`python main.py train --fast`); ``gpu_recipe()``: the same network at a GPU's pace.
 ``default_recipe()``: the model shipped in ``resources/``: 99.56% on the test set, calibrated,
 and steady on digits as users make them (`python -m convlens.engine.default_model`).
 The numbers quoted were measured on a 2-core AMD EPYC (Zen 2) VM; benchmarks/bench.py
@@ -127,17 +127,7 @@ def default_recipe() -> tuple[Architecture, TrainConfig]:
 # same images, at a higher learning rate (0.02; Adam's steps grow with the batch's less
 # noisy gradients more slowly than linearly), and two passes make up for the fewer updates.
 # Not measured on a GPU by its author: benchmarks/gpu_check.sh measures its time to 99%.
-GPU = TrainConfig(
-    epochs=2,
-    whiten_first=True,
-    batch_size=512,
-    lr=0.02,
-    optimizer="adam",
-    schedule="onecycle",
-    loss="ce",
-    label_smoothing=0.1,
-    augment=False,
-)
+GPU = replace(FAST, epochs=2, max_steps=None, batch_size=512, lr=0.02)
 
 
 def gpu_recipe() -> tuple[Architecture, TrainConfig]:

@@ -43,3 +43,14 @@ def test_shifted_verdicts_are_the_mean_over_the_images_moved_by_one_pixel(mnist_
     assert {(1, 0), (-1, 0), (0, 1), (0, -1), (0, 0)} == set(SHIFTS)
     found = shifted_probabilities(model, torch.from_numpy(images))
     torch.testing.assert_close(found, expected / 5, atol=1e-6, rtol=1e-5)
+
+
+def test_runs_of_a_few_steps_have_a_one_cycle_schedule_too(mnist_subset):
+    """OneCycleLR divides by its warm-up's length less one: 20% of 5 steps was 0."""
+    images = torch.from_numpy(mnist_subset.train_images[:256])
+    labels = torch.from_numpy(mnist_subset.train_labels[:256])
+    architecture, config = recipes.fast_recipe()
+    for steps in (1, 2, 5):
+        model = build_model(architecture)
+        result = train(model, images, labels, replace(config, max_steps=steps, device="cpu"))
+        assert result.history[-1].global_step == steps
