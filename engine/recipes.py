@@ -126,7 +126,8 @@ def default_recipe() -> tuple[Architecture, TrainConfig]:
 # step count, not the images, is the cost: batch 512 makes a quarter of the steps for the
 # same images, at a higher learning rate (0.02; Adam's steps grow with the batch's less
 # noisy gradients more slowly than linearly), and two passes make up for the fewer updates.
-# Not measured on a GPU by its author: benchmarks/gpu_check.sh measures its time to 99%.
+# Checked on the CPU (seed 0): 99.18% on the test set, 99.31% with the shifts. Not yet run on
+# a GPU by its author: benchmarks/gpu_check.sh measures its time to 99% there.
 GPU = replace(FAST, epochs=2, max_steps=None, batch_size=512, lr=0.02)
 
 
