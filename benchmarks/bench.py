@@ -4,8 +4,9 @@
 
 One run on one machine measures:
   1. the engine's training loop against a textbook loop (DataLoader, batch 64), samples/s;
-  2. the fast recipe from a cold start (a fresh ``main.py train --fast`` process) against the
-     PyTorch MNIST example trained the example's way for the same time, then to 99.0%;
+  2. the fast recipe from a cold start (a fresh ``main.py train --fast`` process per seed,
+     0-4) against the PyTorch MNIST example trained the example's way for the recipe's mean
+     time, then to 99.0%;
   3. one image through the network with every intermediate map, p50 and p99;
   4. the GUI (offscreen): a digit drawn on the canvas, from the pen lifted to the verdict and
      every map repainted;
@@ -101,27 +102,47 @@ def replace_config(config: TrainConfig, **changes) -> TrainConfig:
 # --- 2. time to 99% -------------------------------------------------------------------------
 
 
+SEEDS = (0, 1, 2, 3, 4)  # the fast recipe's goal holds for their mean, and none falls far
+
+
 def bench_fast(data_dir: Path, data: mnist.Mnist, quick: bool) -> dict:
-    """The fast recipe in a fresh process (cold start), and the example for comparison."""
-    with tempfile.TemporaryDirectory() as folder, Others() as load:
-        out = Path(folder) / "fast.safetensors"
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "main.py"), "train", "--fast", "--device", "cpu",
-             "--data", str(data_dir), "--out", str(out)],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        process = time.perf_counter() - start
-    found = re.search(r"trained in ([\d.]+) s: test accuracy ([\d.]+)%", done.stdout)
-    seconds, accuracy = float(found[1]), float(found[2]) / 100
+    """The fast recipe in fresh processes (cold starts), seeds 0-4, and the example for
+    comparison, trained for the recipe's mean time and then on to 99%."""
+    runs = []
+    for seed in SEEDS[:1] if quick else SEEDS:
+        with tempfile.TemporaryDirectory() as folder, Others() as load:
+            out = Path(folder) / "fast.safetensors"
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, str(ROOT / "main.py"), "train", "--fast", "--device", "cpu",
+                 "--seed", str(seed), "--data", str(data_dir), "--out", str(out)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            process = time.perf_counter() - start
+        found = re.search(
+            r"trained in ([\d.]+) s: test accuracy ([\d.]+)% \(([\d.]+)% with", done.stdout
+        )
+        runs.append(
+            {
+                "seed": seed,
+                "train_s": float(found[1]),
+                "single_accuracy": float(found[2]) / 100,
+                "accuracy": float(found[3]) / 100,
+                "process_s": process,
+                "others": load.share,
+            }
+        )
+    seconds = float(np.mean([run["train_s"] for run in runs]))
     example_acc, example_time = example_run(
         data, seconds, None if quick else TARGET, check_every=50
     )
     return {
+        "runs": runs,
         "fast_train_s": seconds,
-        "fast_process_s": process,
-        "fast_accuracy": accuracy,
-        "others": load.share,
+        "fast_accuracy": float(np.mean([run["accuracy"] for run in runs])),
+        "fast_lowest": min(run["accuracy"] for run in runs),
+        "fast_process_s": float(np.mean([run["process_s"] for run in runs])),
+        "others": max(run["others"] or 0 for run in runs),
         "example_accuracy_same_time": example_acc,
         "example_time_to_target_s": example_time,
         "time_ratio": example_time / seconds if example_time else None,
@@ -207,48 +228,53 @@ def table(results: dict) -> str:
         "| Measurement | Result |",
         "|---|---|",
     ]
-    for name, row in results["throughput"].items():
+    for name, row in results.get("throughput", {}).items():
         lines.append(
             f"| 1. {name} | {row['samples_per_s']:,.0f} samples/s, "
             f"{row['ratio']:.2f}x{_others(row['others'])} |"
         )
-    f = results["fast"]
-    lines.append(
-        f"| 2. fast recipe, cold start (`main.py train --fast`) | {f['fast_accuracy']:.2%} "
-        f"after {f['fast_train_s']:.1f} s of training ({f['fast_process_s']:.1f} s for the "
-        f"whole process){_others(f['others'])} |"
-    )
-    lines.append(
-        f"| 2. PyTorch MNIST example, trained as it is for the same {f['fast_train_s']:.1f} s "
-        f"| {f['example_accuracy_same_time']:.2%} |"
-    )
-    if f["example_time_to_target_s"]:
+    if "fast" in results:  # each part only where measured (--only)
+        f = results["fast"]
+        seeds = ", ".join(f"{run['accuracy']:.2%}" for run in f["runs"])
         lines.append(
-            f"| 2. PyTorch MNIST example, time to {TARGET:.1%} | "
-            f"{f['example_time_to_target_s']:.0f} s: {f['time_ratio']:.1f}x the fast recipe's |"
+            f"| 2. fast recipe, cold start (`main.py train --fast`), seeds "
+            f"{f['runs'][0]['seed']}-{f['runs'][-1]['seed']} | mean {f['fast_accuracy']:.2%} "
+            f"({seeds}; lowest {f['fast_lowest']:.2%}) after {f['fast_train_s']:.2f} s of "
+            f"training ({f['fast_process_s']:.1f} s for the whole process){_others(f['others'])} |"
         )
-    i = results["inference"]
-    lines.append(
-        f"| 3. one image, all maps (1 thread) | p50 {i['p50_ms']:.2f} ms, "
-        f"p99 {i['p99_ms']:.2f} ms{_others(i['others'])} |"
-    )
-    g = results["gui"]
-    if "error" in g:
-        lines.append(f"| 4-6. GUI | n/a: {g['error']} |")
-    else:
-        s, r, mem = g["stroke"], g["responsiveness"], g["memory_mb"]
-        v = g["responsiveness_validation"]
-        lines += [
-            "| 4. pen lifted -> verdict, the overview of every layer and the detail's maps in "
-            f"sight repainted ({s['views']} views, 1766x994 window) | p50 {s['p50_ms']:.1f} ms, "
-            f"p99 {s['p99_ms']:.1f} ms{_others(s['others'])} |",
-            f"| 5. 10 ms QTimer lateness while training ({r['train_s']:.0f} s) | "
-            f"p99 {r['p99_ms']:.1f} ms, longest {r['max_ms']:.1f} ms{_others(r['others'])} |",
-            f"| 5. the same with the validation curve on ({v['train_s']:.0f} s) | "
-            f"p99 {v['p99_ms']:.1f} ms, longest {v['max_ms']:.1f} ms{_others(v['others'])} |",
-            f"| 6. peak RSS, idle with the default model | {mem['idle_peak']:.0f} MB |",
-            f"| 6. peak RSS, while training | {mem['training_peak']:.0f} MB |",
-        ]
+        lines.append(
+            f"| 2. PyTorch MNIST example, trained as it is for the same {f['fast_train_s']:.1f} s "
+            f"| {f['example_accuracy_same_time']:.2%} |"
+        )
+        if f["example_time_to_target_s"]:
+            lines.append(
+                f"| 2. PyTorch MNIST example, time to {TARGET:.1%} | "
+                f"{f['example_time_to_target_s']:.0f} s: {f['time_ratio']:.1f}x the fast recipe's |"
+            )
+    if "inference" in results:
+        i = results["inference"]
+        lines.append(
+            f"| 3. one image, all maps (1 thread) | p50 {i['p50_ms']:.2f} ms, "
+            f"p99 {i['p99_ms']:.2f} ms{_others(i['others'])} |"
+        )
+    if "gui" in results:
+        g = results["gui"]
+        if "error" in g:
+            lines.append(f"| 4-6. GUI | n/a: {g['error']} |")
+        else:
+            s, r, mem = g["stroke"], g["responsiveness"], g["memory_mb"]
+            v = g["responsiveness_validation"]
+            lines += [
+                "| 4. pen lifted -> verdict, the overview of every layer and the detail's maps "
+                f"in sight repainted ({s['views']} views, 1766x994 window) | "
+                f"p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms{_others(s['others'])} |",
+                f"| 5. 10 ms QTimer lateness while training ({r['train_s']:.0f} s) | "
+                f"p99 {r['p99_ms']:.1f} ms, longest {r['max_ms']:.1f} ms{_others(r['others'])} |",
+                f"| 5. the same with the validation curve on ({v['train_s']:.0f} s) | "
+                f"p99 {v['p99_ms']:.1f} ms, longest {v['max_ms']:.1f} ms{_others(v['others'])} |",
+                f"| 6. peak RSS, idle with the default model | {mem['idle_peak']:.0f} MB |",
+                f"| 6. peak RSS, while training | {mem['training_peak']:.0f} MB |",
+            ]
     return "\n".join(lines)
 
 
@@ -257,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="the MNIST folder")
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--only", choices=("gui", "inference", "throughput", "fast"), help="measure one part"
+    )
     parser.add_argument("--gui-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     data_dir = Path(args.data)
@@ -272,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         ("fast", lambda: bench_fast(data_dir, data, args.quick)),
     ]
     for name, step in steps:
+        if args.only and name != args.only:
+            continue
         print(f"measuring {name}...", file=sys.stderr, flush=True)
         results[name] = step()
     print(json.dumps(results, indent=2) if args.json else table(results))

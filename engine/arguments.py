@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 
 from convlens import __version__
+from convlens.engine.device import NAME_HELP, device_argument
 
 Adder = Callable[[argparse._SubParsersAction], None]
 
@@ -65,6 +66,13 @@ class CommandParser(argparse.ArgumentParser):
 def option_name(parser: argparse.ArgumentParser, dest: str) -> str:
     """The option as typed (``--batch-size``) for a dest (``batch_size``)."""
     return next(a.option_strings[0] for a in parser._actions if a.dest == dest)
+
+
+def add_device_option(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--device``: where a command computes."""
+    parser.add_argument(
+        "--device", type=device_argument, default=default, metavar="DEVICE", help=NAME_HELP
+    )
 
 
 def _distribution_version(*names: str) -> str:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import torch
 from convlens.engine import calibration, images, mnist, my_digits, training
-from convlens.engine.arguments import build_parser
+from convlens.engine.arguments import add_device_option, build_parser
 from convlens.engine.cli_train import DATA_HELP, add_sweep, add_train, say_problems
 from convlens.engine.code_cli import add_export
+from convlens.engine.device import pick_device
 from convlens.engine.explain_cli import add_explain
 from convlens.engine.model_file import ModelFileError, load_model
 from convlens.engine.network import predict
@@ -38,6 +39,7 @@ def add_eval(commands) -> None:
     evaluate.add_argument("--data", metavar="DIR", help=DATA_HELP)
     evaluate.add_argument("--folder", help="a folder of labelled images instead of MNIST")
     evaluate.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    add_device_option(evaluate, "auto")
     evaluate.set_defaults(run=_eval)
 
 
@@ -47,6 +49,8 @@ def add_predict(commands) -> None:
     pred.add_argument("files", nargs="+", help="image files (PNG, JPEG, ...)")
     pred.add_argument("--model", metavar="FILE", default=str(DEFAULT_MODEL), help="model")
     pred.add_argument("--json", action="store_true", help="one JSON object per line")
+    # The CPU by default: for a few images, starting a GPU takes longer than it saves.
+    add_device_option(pred, "cpu")
     pred.set_defaults(run=_predict)
 
 
@@ -75,7 +79,9 @@ COMMANDS = (add_train, add_sweep, add_eval, add_predict, add_download, add_expla
 
 
 def _eval(args) -> int:
+    device = pick_device(args.device)  # before the model is read: a wrong device fails first
     model, info = load_model(args.model)
+    model.to(device)
     if args.folder:
         found = my_digits.load_folder(args.folder)
         say_problems(found.problems)
@@ -121,7 +127,9 @@ def _classify(model, file: str) -> torch.Tensor:
 
 
 def _predict(args) -> int:
+    device = pick_device(args.device)
     model, _ = load_model(args.model)
+    model.to(device)
     failed = 0
     for file in args.files:
         try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from convlens.engine.network import Network
 from convlens.engine.spec import NUM_CLASSES
 
@@ -73,6 +74,22 @@ def batched_logits(model: Network, images: torch.Tensor, batch_size: int = 1000)
     return torch.cat(chunks) if chunks else torch.zeros(0, NUM_CLASSES)
 
 
+# Test-time augmentation: the image and its copies moved one pixel down, up, right and left.
+SHIFTS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))  # (rows, columns)
+
+
+def shifted_probabilities(model: Network, images: torch.Tensor) -> torch.Tensor:
+    """(N, 10) probabilities averaged over each image and its ``SHIFTS`` (the ink moved, the
+    border filled with blank paper): a verdict that one pixel of placement does not sway."""
+    padded = F.pad(images, (1, 1, 1, 1))
+    temperature = float(getattr(model, "temperature", 1.0))
+    total = 0
+    for rows, columns in SHIFTS:
+        moved = padded[:, 1 - rows : 29 - rows, 1 - columns : 29 - columns]
+        total = total + torch.softmax(batched_logits(model, moved) / temperature, dim=1)
+    return total / len(SHIFTS)
+
+
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     """(10, 10) counts: row = true digit, column = predicted."""
     flat = np.asarray(labels, np.int64) * NUM_CLASSES + np.asarray(predicted, np.int64)
@@ -80,13 +97,21 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 
 
 def evaluate(
-    model: Network, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000
+    model: Network,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    batch_size: int = 1000,
+    shifted: bool = False,
 ) -> Evaluation:
     """Accuracy, per-class accuracy, the confusion matrix and each image's verdict on
-    (N, 28, 28) uint8 images. Probabilities are softmax(logits / the model's temperature)."""
-    logits = batched_logits(model, images, batch_size)
-    temperature = float(getattr(model, "temperature", 1.0))
-    probabilities = torch.softmax(logits / temperature, dim=1)
+    (N, 28, 28) uint8 images. Probabilities are softmax(logits / the model's temperature),
+    or with ``shifted`` their mean over the image and its one-pixel shifts."""
+    if shifted:
+        probabilities = shifted_probabilities(model, images)
+    else:
+        logits = batched_logits(model, images, batch_size)
+        temperature = float(getattr(model, "temperature", 1.0))
+        probabilities = torch.softmax(logits / temperature, dim=1)
     confidence, predicted = probabilities.max(1)
     truth = labels.to(torch.long).cpu().numpy()
     return Evaluation.of(truth, predicted.numpy(), confidence.numpy())

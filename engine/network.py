@@ -154,6 +154,11 @@ class Network(nn.Module):
         self.register_buffer("mean", torch.tensor(MNIST_MEAN), persistent=False)
         self.register_buffer("std", torch.tensor(MNIST_STD), persistent=False)
 
+    def replace_layer(self, index: int, module: nn.Module) -> None:
+        """Put ``module`` in place of layer ``index`` (for training: engine.distributed)."""
+        self.layers[index] = module
+        self._forward_order = forward_order(self.layers)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = (x - self.mean) / self.std
         for layer in self._forward_order:

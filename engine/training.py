@@ -10,13 +10,13 @@ changes; engine.divergence stops a run that is failing.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
+from convlens.engine import distributed, precision
 from convlens.engine.augment import augment as augment_batch
 from convlens.engine.control import TrainControl
 from convlens.engine.device import pick_device
@@ -30,9 +30,11 @@ from convlens.engine.losses import data_loss as data_loss
 from convlens.engine.losses import regularization as regularization
 from convlens.engine.losses import weighted_layers as weighted_layers
 from convlens.engine.network import Network
+from convlens.engine.optimizers import make_optimizer
 from convlens.engine.spec import Architecture
 from convlens.engine.split import TrainingSet as TrainingSet
 from convlens.engine.split import training_set
+from convlens.engine.whitening import whiten_first_conv
 from torch import nn
 
 
@@ -53,13 +55,14 @@ class TrainConfig:
     l2: float = 0.0  # lambda of the L2 term, lambda * sum w^2 over the same weights
     dropout: float | None = None  # if set, the rate of every dropout layer
     augment: bool = False  # random warps and stroke widths (see engine.augment)
-    device: str = "auto"  # 'auto', 'cpu', 'cuda' or 'mps'
+    device: str = "auto"  # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'
     seed: int = 0  # weights, shuffling, dropout and augmentation all follow it (on the CPU)
     train_limit: int | None = None  # use only the first N training images (after validation)
     validation: int = 0  # hold out the LAST N training images, never trained on, to validate
     val_per_epoch: int = 4  # validation passes per epoch (and one at the end of the run)
     max_steps: int | None = None  # if set, the run is this many steps whatever ``epochs`` says
     extra_repeat: int = 1  # each extra image (the user's digits) is seen this many times an epoch
+    whiten_first: bool = False  # the first conv fixed to the patches' principal components
 
 
 @dataclass
@@ -110,32 +113,6 @@ def build_model(architecture: Architecture, seed: int = 0) -> Network:
     return Network(architecture)
 
 
-def _optimizer(model: Network, config: TrainConfig, total_steps: int):
-    params = model.parameters()
-    # Fused: the whole update in one kernel per tensor, where the default runs a dozen small
-    # ops per tensor and step (5-10% of a step for the small networks here, on the CPU).
-    fused = next(model.parameters()).device.type in ("cpu", "cuda")
-    if config.optimizer == "adam":
-        optimizer = torch.optim.Adam(params, lr=config.lr, fused=fused)
-    elif config.optimizer == "sgd":
-        optimizer = torch.optim.SGD(
-            params, lr=config.lr, momentum=config.momentum, nesterov=True, fused=fused
-        )
-    else:
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', not {config.optimizer!r}")
-    if config.schedule == "onecycle":
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, config.lr, total_steps=total_steps, pct_start=0.2
-        )
-    elif config.schedule == "cosine":
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
-    elif config.schedule == "constant":
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
-    else:
-        raise ValueError(f"schedule must be onecycle, cosine or constant, not {config.schedule!r}")
-    return optimizer, schedule
-
-
 def _check(config: TrainConfig) -> None:
     for name in ("epochs", "batch_size", "val_per_epoch", "extra_repeat"):
         if getattr(config, name) < 1:
@@ -174,10 +151,18 @@ def train(
     report_every: float = 0.25,
     control: TrainControl | None = None,
     extra: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ranks: distributed.Ranks | None = None,
 ) -> TrainResult:
     """Train ``model`` in place on (N, 28, 28) uint8 ``images`` and their ``labels`` (and
-    ``extra`` ones, see ``training_set``). Raises DivergenceError on a failing run."""
+    ``extra`` ones, see ``training_set``). Raises DivergenceError on a failing run.
+
+    With ``ranks`` (and the process group started, engine.distributed), this process is one
+    of several training the model together: each takes its share of every batch, and the
+    reports carry the sums of all. Such a run takes no ``control`` nor ``should_stop``: the
+    ranks could not agree on when to stop."""
     _check(config)
+    if ranks and (control or should_stop):
+        raise ValueError("a distributed run cannot be paused or stopped from one rank")
     control = control or TrainControl()  # without one: should_stop only, at full speed
     device = pick_device(config.device)
     data = training_set(images, labels, config, extra)
@@ -187,21 +172,29 @@ def train(
     train_x = data.images.to(device)
     train_y = data.labels.to(device, torch.long)
     generator = torch.Generator(device=device).manual_seed(config.seed)
-    torch.manual_seed(config.seed)  # dropout draws from the global generator
+    # Dropout draws from the global generator; the ranks share ``generator`` (the order).
+    torch.manual_seed(config.seed + (ranks.rank if ranks else 0))
 
     if config.dropout is not None:
         for module in model.modules():
             if isinstance(module, nn.Dropout):
                 module.p = config.dropout
-    cuda = device.type == "cuda"
+    if config.whiten_first:  # on the device: counted in the training time
+        whiten_first_conv(model.to(device), train_x)
     # channels_last on the CPU too: oneDNN's convolutions are 2-3x faster in it here, most of
     # all the first one (a single input channel).
     model.to(device, memory_format=torch.channels_last)
-    steps = math.ceil(n / config.batch_size)
+    world = ranks.world if ranks else 1
+    steps = distributed.steps_per_epoch(n, config.batch_size, world)
+    if steps == 0:
+        raise ValueError(f"{n} training images cannot be shared among {world} processes")
     total = config.max_steps or steps * config.epochs
     epochs = math.ceil(total / steps)
-    optimizer, schedule = _optimizer(model, config, total)
-    autocast = torch.autocast("cuda", torch.bfloat16) if cuda else contextlib.nullcontext()
+    optimizer, schedule = make_optimizer(model, config, total)
+    mixed = precision.for_device(device)
+    net, replaced = distributed.wrap(model, device) if ranks else (model, {})
+    # The ranks must all-reduce at the same steps: theirs report every so many steps.
+    report_steps = max(1, steps // distributed.REPORTS_PER_EPOCH) if ranks else None
     weighted = weighted_layers(model)
     regularized = bool(config.l1 or config.l2)  # else skip the penalty's ops and graph
     zero = torch.zeros((), device=device)
@@ -220,8 +213,7 @@ def train(
         done = seen_total = 0
         for epoch in range(1, epochs + 1):
             order = torch.randperm(n, device=device, generator=generator)
-            sums = torch.zeros(3, device=device)  # data loss, reg loss, correct (since last report)
-            seen = 0
+            sums = torch.zeros(4, device=device)  # data loss, reg loss, correct, images seen
             for step in range(1, steps + 1):
                 if done == total:
                     break
@@ -234,37 +226,47 @@ def train(
                         group["lr"] = lr
                     steered = True
                 index = order[(step - 1) * config.batch_size : step * config.batch_size]
+                if ranks:
+                    index = distributed.shard(index, ranks)
                 x = train_x[index].unsqueeze(1).float().div_(255)  # (B, 1, 28, 28) ink in [0, 1]
                 if config.augment:
                     x = augment_batch(x, generator)
                 x = x.contiguous(memory_format=torch.channels_last)
                 y = train_y[index]
-                with autocast:
-                    logits = model(x)
+                with mixed.autocast:
+                    logits = net(x)
                 loss = data_loss(logits, y, config.loss, config.label_smoothing)
                 reg = regularization(model, config.l1, config.l2) if regularized else zero
                 optimizer.zero_grad(set_to_none=True)
-                (loss + reg if regularized else loss).backward()
                 step_lr = optimizer.param_groups[0]["lr"]
-                optimizer.step()
+                mixed.backward_and_step(loss + reg if regularized else loss, optimizer)
                 if not steered:
                     schedule.step()
                 with torch.no_grad():
                     batch = len(index)
-                    sums += torch.stack(
-                        [loss * batch, reg * batch, (logits.argmax(1) == y).sum().float()]
-                    )
-                seen += len(index)
+                    right = (logits.argmax(1) == y).sum().float()
+                    sums += torch.stack([loss * batch, reg * batch, right, zero + batch])
                 done += 1
-                seen_total += len(index)
 
                 now = time.perf_counter()
                 val_now = validating and (step in val_steps or done == total)
                 # A single step while paused is always reported: the user is watching it.
-                due = now - last_report >= report_every or step == steps or done == total
+                due = (
+                    step == steps
+                    or done == total
+                    or (
+                        now - last_report >= report_every
+                        if ranks is None
+                        else step % report_steps == 0
+                    )
+                )
                 if not (due or val_now or control.paused):
                     continue
-                data_sum, reg_sum, correct = sums.tolist()  # the one host sync per report
+                # The one host sync per report (and the ranks' one all-reduce).
+                data_sum, reg_sum, correct, seen = distributed.all_sum(sums).tolist()
+                seen = int(seen)
+                seen_total += seen
+                scale = mixed.grad_scale()  # the fp16 gradients are scaled up by it
                 watch.update(data_sum + reg_sum, correct, seen, f"epoch {epoch}, step {step}")
                 val_loss, val_accuracy = (
                     measure(model, data.val_images, data.val_labels, config)
@@ -282,7 +284,7 @@ def train(
                     seen / (now - last_report),
                     now - start,
                     {
-                        i: module.weight.grad.abs().mean().item()
+                        i: module.weight.grad.abs().mean().item() / scale
                         for i, module in weighted.items()
                         if module.weight.grad is not None
                     },
@@ -297,11 +299,12 @@ def train(
                 if progress is not None:
                     progress(report)
                 sums.zero_()
-                seen, last_report = 0, time.perf_counter()
+                last_report = time.perf_counter()
             if stopped or done == total:
                 break
         watch.finish(f"epoch {epoch}, step {step}")
     finally:
+        distributed.unwrap(model, replaced)
         control.finished()  # wake a caller waiting on a pause, even after an error
     model.eval()
     return TrainResult(history, stopped, time.perf_counter() - start, watch.warning())

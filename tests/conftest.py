@@ -14,6 +14,18 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 SMALL_MNIST = ROOT / "tests" / "data" / "mnist_small"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` are skipped where PyTorch finds no CUDA GPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if item.get_closest_marker("cuda"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def small_mnist() -> Path:
     """2,000 training and 1,000 test images of MNIST, shipped with the tests."""
