@@ -77,6 +77,10 @@ def test_results_arrive_one_per_value_and_the_plot_holds_them(mnist_window, qtbo
         assert dialog.table.text(row, 3) == f"{run.val_accuracy:.2%}"
     assert [label for label, _ in offered] == [f"experiment: Conv filters {f}" for f in (2, 4, 8)]
     assert offered[2][1] == history.curves(runs[2].result.history)
+    # each run joins the training panel's run list, its curves there to overlay
+    panel = window.training_panel.curves
+    assert panel.labels()[-3:] == [f"run {n}: {label}" for n, (label, _) in enumerate(offered, 1)]
+    assert panel.runs[-1].columns == offered[2][1]
     assert dialog.state.text().startswith("Done: 3 runs") and dialog.run_button.isEnabled()
     assert dialog.progress.value() == dialog.progress.maximum()
 
