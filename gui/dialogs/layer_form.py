@@ -7,13 +7,13 @@ where it can (a 0 stride, an unknown pooling op) so that the editor can explain 
 from __future__ import annotations
 
 from convlens.engine import spec
+from convlens.gui.dialogs.form_rows import row_of
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QWidget,
@@ -109,7 +109,7 @@ class LayerForm(QWidget):
         mode.currentTextChanged.connect(on_change)
         width.valueChanged.connect(on_change)
         self.editors.update(padding=mode, padding_width=width)
-        self.form.addRow("padding", _row(mode, width))
+        self.form.addRow("padding", row_of(mode, width))
 
     def _pool_stride(self) -> None:
         same = QCheckBox("= window")
@@ -126,13 +126,4 @@ class LayerForm(QWidget):
         same.toggled.connect(on_change)
         box.valueChanged.connect(on_change)
         self.editors.update(stride=box, stride_same=same)
-        self.form.addRow("stride", _row(same, box))
-
-
-def _row(*widgets: QWidget) -> QWidget:
-    row = QWidget()
-    box = QHBoxLayout(row)
-    box.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        box.addWidget(widget)
-    return row
+        self.form.addRow("stride", row_of(same, box))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 from convlens.engine.choices import LOSSES, OPTIMIZERS, SCHEDULES
 from convlens.engine.training import TrainConfig
+from convlens.gui.dialogs.form_rows import row_of
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QRadioButton,
     QSpinBox,
@@ -58,16 +58,6 @@ def _double(decimals: int, maximum: float, step: float) -> QDoubleSpinBox:
     box.setRange(0.0, maximum)
     box.setSingleStep(step)
     return box
-
-
-def _row_widget(*widgets: QWidget) -> QWidget:
-    widget = QWidget()
-    row = QHBoxLayout(widget)
-    row.setContentsMargins(0, 0, 0, 0)
-    for item in widgets:
-        row.addWidget(item)
-    row.addStretch(1)
-    return widget
 
 
 class TrainDialog(QDialog):
@@ -134,7 +124,7 @@ class TrainDialog(QDialog):
         rows = (
             ("Epochs", self.epochs, "Passes over the training images"),
             ("Batch size", self.batch_size, "Images per gradient step"),
-            ("Learning rate", _row_widget(self.lr, self.lr_note), "The peak step size"),
+            ("Learning rate", row_of(self.lr, self.lr_note, stretch=True), "The peak step size"),
             ("Optimizer", self.optimizer, "Adam adapts each weight's step; SGD follows the "
              "gradient with momentum"),
             ("SGD momentum", self.momentum, "SGD only: the share of the last step kept in the "
@@ -145,7 +135,7 @@ class TrainDialog(QDialog):
             ("L1 λ (Σ|w|)", self.l1, "Adds λ·Σ|w| over conv and dense weights: pushes weights "
              "to exactly 0"),
             ("L2 λ (Σw²)", self.l2, "Adds λ·Σw² over the same weights: keeps them small"),
-            ("Dropout", _row_widget(self.dropout_on, self.dropout, self.dropout_note),
+            ("Dropout", row_of(self.dropout_on, self.dropout, self.dropout_note, stretch=True),
              "The rate of every dropout layer of the network while training"),
             ("Device", self.device, "Where the arithmetic runs; auto picks the fastest"),
             ("Seed", self.seed, "Weights, shuffling, dropout and warps follow it: the same "
@@ -157,7 +147,7 @@ class TrainDialog(QDialog):
             ("Validation images", self.validation, "Held out of the END of the training set, "
              "never trained on, measured 4 times an epoch: the dashed curves"),
             ("", self.split, "The final test accuracy is measured on the test set, apart"),
-            ("Start from", _row_widget(self.start_current, self.start_random),
+            ("Start from", row_of(self.start_current, self.start_random, stretch=True),
              "Go on learning from the shown weights, or start afresh"),
         )  # fmt: skip
         for text, widget, tip in rows:

@@ -16,6 +16,7 @@ from convlens.gui.views.map_image import (
     COLORMAP,
     TABLE,
     MapImage,
+    colour_bar,
     shared_colorize,
     steady_levels,
 )
@@ -64,15 +65,7 @@ class ScaledView(pg.GraphicsLayoutWidget):
         self.ci.layout.setContentsMargins(2, 7, 2, 7)  # room for the scale's end labels
         self.view = self.addViewBox(row=0, col=0, invertY=True, enableMenu=False)
         self.view.setMouseEnabled(x=False, y=False)
-        self.colorbar = pg.ColorBarItem(
-            values=(-1, 1),
-            colorMap=COLORMAP,
-            label=label,
-            interactive=False,
-            width=10,
-            colorMapMenu=False,
-        )
-        self.colorbar.axis.enableAutoSIPrefix(False)  # its label re-render costs ~0.2 ms
+        self.colorbar = colour_bar(COLORMAP, label, width=10)
         self.addItem(self.colorbar, row=0, col=1)
         self.data = np.zeros((0, 1, 1), np.float32)
         self._levels = (-1.0, 1.0)  # the scale of ``data``

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from convlens.gui.views.map_image import INK_COLORMAP, symmetric_levels
+from convlens.gui.views.map_image import INK_COLORMAP, colour_bar, symmetric_levels
 from PySide6.QtCore import QPointF, Signal
 
 # The shared map colours, with an alpha that falls to 0 at the middle (value 0).
@@ -66,15 +66,7 @@ class OverlayView(pg.GraphicsLayoutWidget):
         border.setPen(pg.mkPen("#999", width=1, cosmetic=True))
         self.view.addItem(border)
         self.view.setRange(xRange=(0, side), yRange=(0, side), padding=0.02)
-        self.colorbar = pg.ColorBarItem(
-            values=(-1, 1),
-            colorMap=OVERLAY_COLORMAP,
-            label=label,
-            interactive=False,
-            width=12,
-            colorMapMenu=False,
-        )
-        self.colorbar.axis.enableAutoSIPrefix(False)
+        self.colorbar = colour_bar(OVERLAY_COLORMAP, label, width=12)
         self.addItem(self.colorbar, row=0, col=1)
         self.set_ink(None)
         self.scene().sigMouseClicked.connect(self._on_clicked)
