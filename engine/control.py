@@ -18,10 +18,28 @@ from collections.abc import Callable
 _POLL_S = 0.05
 
 
+def check_speed(steps_per_s: float | None) -> None:
+    if steps_per_s is not None and not steps_per_s > 0:
+        raise ValueError("the speed must be above 0 steps per second, or None")
+
+
+def check_lr(lr: float) -> None:
+    if not lr > 0:
+        raise ValueError("the learning rate must be above 0")
+
+
 class TrainControl:
     """Pause, resume, single steps, a speed limit and learning-rate changes for one run."""
 
-    def __init__(self, paused: bool = False, steps_per_s: float | None = None):
+    def __init__(
+        self,
+        paused: bool = False,
+        steps_per_s: float | None = None,
+        on_wait: Callable[[int], None] | None = None,
+    ):
+        """``on_wait(steps_done)`` is called by the loop each time it comes to rest in a pause
+        (for a caller in another process, which cannot share ``wait_paused``)."""
+        self._on_wait = on_wait
         self._condition = threading.Condition()
         self._paused = paused
         self._pending_steps = 0  # single steps allowed while paused, not yet taken
@@ -68,16 +86,14 @@ class TrainControl:
 
     def set_speed(self, steps_per_s: float | None) -> None:
         """At most this many steps a second from now on; None runs at full speed."""
-        if steps_per_s is not None and not steps_per_s > 0:
-            raise ValueError("the speed must be above 0 steps per second, or None")
+        check_speed(steps_per_s)
         with self._condition:
             self._steps_per_s = steps_per_s
             self._condition.notify_all()
 
     def set_lr(self, lr: float) -> None:
         """Use this learning rate from the next step on (the schedule then stops steering it)."""
-        if not lr > 0:
-            raise ValueError("the learning rate must be above 0")
+        check_lr(lr)
         with self._condition:
             self._lr = float(lr)
 
@@ -104,6 +120,8 @@ class TrainControl:
                     if not self._waiting:
                         self._waiting = True
                         self._condition.notify_all()
+                        if self._on_wait is not None:
+                            self._on_wait(self.steps_done)
                     self._condition.wait(_POLL_S)
                     continue
                 self._waiting = False

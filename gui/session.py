@@ -54,7 +54,7 @@ class Run:
     label: str  # what sets it apart, for the legend of earlier runs
     live: Network | None  # the learning weights, while it runs
     reports: list[Progress] = field(default_factory=list)
-    state: str = "running"  # running, finished, stopped, cancelled, failed
+    state: str = "running"  # running, finished, stopped, failed
     result: TrainResult | None = None
     model: Network | None = None  # what it trained, once finished
     note: str = ""  # the outcome in words
@@ -78,8 +78,8 @@ class Session(QObject):
     error = Signal(str, str)  # title, text: a failure the user must hear of
     message = Signal(str)  # a passing remark for the status bar
 
-    def __init__(self, model: Network, info: ModelInfo):
-        super().__init__()
+    def __init__(self, model: Network, info: ModelInfo, parent: QObject | None = None):
+        super().__init__(parent)
         # One image through the network takes about a millisecond on one core; more threads
         # only spin against the training thread for the same cores.
         torch.set_num_threads(1)
@@ -214,19 +214,11 @@ class Session(QObject):
             self._emit_trace()
 
     def end_run(
-        self, model: Network, result: TrainResult, evaluation: Evaluation | None, info: ModelInfo
+        self, model: Network, result: TrainResult, evaluation: Evaluation, info: ModelInfo
     ) -> None:
-        """The run ended: with an evaluation, ``model`` is shown and kept for a decision (keep
-        or go back); without (cancelled), the model from before the run stays."""
+        """The run ended: ``model`` is shown and kept for a decision (keep or go back)."""
         run = self.run
         run.live, run.result = None, result
-        if evaluation is None:
-            run.state, run.note = "cancelled", "Training cancelled."
-            self._retrace()
-            self.weights_changed.emit()
-            self._emit_trace()
-            self.run_changed.emit()
-            return
         epochs = result.history[-1].epoch if result.history else 0
         run.state = "stopped" if result.stopped else "finished"
         run.note = (

@@ -15,7 +15,7 @@ from convlens.gui.dialogs.train_dialog import DEFAULTS, DataFacts, TrainDialog
 from convlens.gui.services.trainer import Trainer
 from convlens.gui.session import Session
 from convlens.gui.views.training_panel import run_label
-from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QMessageBox, QWidget
 from torch import nn
 
@@ -93,15 +93,6 @@ class TrainingController(QObject):
         self.dialog = TrainDialog(config, from_current, self._parent, facts, warning, rows)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.open()
-        QTimer.singleShot(0, self._preimport_dynamo)  # once the dialog has painted
-
-    def _preimport_dynamo(self) -> None:
-        """Import ``torch._dynamo`` on the GUI thread while the user reads the Train dialog: the
-        first optimizer imports it (~900 modules, seconds), and on the worker thread that import
-        holds the GIL long enough to freeze the GUI for up to ~150 ms at a time. Not once a run
-        has started (the dialog accepted at once): the worker would wait for it, the GUI too."""
-        if not self.trainer.is_running():
-            import torch._dynamo  # noqa: F401
 
     def _on_dialog_accepted(self) -> None:
         config, from_current = self.dialog.config(), self.dialog.from_current()
@@ -146,9 +137,7 @@ class TrainingController(QObject):
         self._settings.remove(DIVERGED_KEY)
         epochs = result.history[-1].epoch if result.history else 0
         date = datetime.date.today().isoformat()
-        facts = {"epochs": epochs, "date": date}
-        if evaluation is not None:
-            facts["test_accuracy"] = evaluation.accuracy
+        facts = {"epochs": epochs, "date": date, "test_accuracy": evaluation.accuracy}
         start = "current" if self._from_current else "random"
         history = run_history(config, result, evaluation, start=start)
         info = ModelInfo(f"{model.architecture.name} trained {date}", facts, history=history)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 EXPORT_FILTER = "PNG and CSV files (*.png *.csv);;All files (*)"
-ENDED = {"stopped": "stopped early", "cancelled": "cancelled", "failed": "failed"}
+ENDED = {"stopped": "stopped early", "failed": "failed"}
 
 
 def png_bytes(widget: QWidget) -> bytes:

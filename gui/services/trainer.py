@@ -1,31 +1,31 @@
-"""Training off the GUI thread: the worker that trains, and the service that runs it.
+"""Training in a process of its own: the worker that relays it, and the service that runs it.
 
+The relay's thread sends the job to a training process (``training_process``) and turns the
+events that come back into signals; the GUI thread's only work is what it does with them.
 The service opens no dialogs: it starts, stops and reports through signals; the training
 controller asks the user and tells the Session.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import time
 from collections.abc import Callable
 
 import torch
-from convlens.engine.control import TrainControl
 from convlens.engine.finetune import ExtraImages
 from convlens.engine.mnist import Mnist
 from convlens.engine.network import Network
-from convlens.engine.training import DivergenceError, TrainConfig, evaluate, train
+from convlens.engine.training import TrainConfig
+from convlens.engine.training_server import PortableModel, TrainJob
+from convlens.gui.services.training_process import RemoteControl, TrainingProcess, relay
 from convlens.gui.services.workers import Job, Worker
 from PySide6.QtCore import QObject, Signal
 
-# Training leaves one core to the GUI thread: OpenMP workers spin at every barrier, and an
+# Training leaves one core to the GUI: OpenMP workers spin at every barrier, and an
 # oversubscribed core makes them wait for a descheduled peer (measured here on 2 busy cores:
-# 13 s with 2 threads, 0.3 s with 1). The GUI thread itself uses one (see Session), and
-# OpenMP keeps the setting per thread, so the worker sets its own.
+# 13 s with 2 threads, 0.3 s with 1). OpenMP keeps the setting per thread, so each worker
+# thread (and the training process) sets its own.
 TRAINING_THREADS = max(1, torch.get_num_threads() - 1)
-SLOW_SNAPSHOT_S = 0.25  # slowed down, the weights are sent at most this often (every report)
 
 
 def fit_split(config: TrainConfig, count: int) -> tuple[TrainConfig, str | None]:
@@ -44,16 +44,15 @@ def fit_split(config: TrainConfig, count: int) -> tuple[TrainConfig, str | None]
 
 
 class TrainWorker(Worker):
-    """Trains a deep copy of a model (``self.model``), so the GUI's own model stays as it was.
+    """Relays one run in a training process; ``model`` is the trained one once it finished.
 
-    ``snapshot`` carries a CPU copy of the weights about once a second (at every report while
-    slowed down or paused, so single steps show), taken on the worker thread between two
-    steps, so the receiver may read it at leisure. ``control`` pauses, steps and slows it.
+    ``snapshot`` carries a copy of the weights about once a second (at every report while
+    slowed down or paused, so single steps show). ``control`` pauses, steps and slows it.
     """
 
     progress = Signal(object)  # engine.training.Progress
     snapshot = Signal(object)  # state_dict copy
-    finished = Signal(object, object)  # TrainResult, Evaluation (None when cancelled)
+    finished = Signal(object, object)  # TrainResult, Evaluation
     diverged = Signal(str)  # why, with advice (``failed`` follows with the same text)
     note = Signal(str)  # a remark on the run (its validation split was made smaller)
 
@@ -62,31 +61,28 @@ class TrainWorker(Worker):
         model: Network,
         config: TrainConfig,
         load_data: Callable[[], Mnist],
-        control: TrainControl | None = None,
+        control: RemoteControl,
         snapshot_every: float = 1.0,
         extra: ExtraImages | None = None,
     ):
         super().__init__()
-        self.model = copy.deepcopy(model)
+        self.model = model  # replaced by the trained copy; this one is only read
         self.extra = extra  # the user's digits, if trained on
         self.config = config
-        self.control = control or TrainControl()
+        self.control = control
         self._load_data = load_data
         self._snapshot_every = snapshot_every
-        self._last_snapshot = 0.0
-        self._cancelled = False
 
     def stop(self) -> None:
         super().stop()
         self.control.stop()  # wakes a paused or slowed loop at once
 
     def cancel(self) -> None:
-        """Stop as soon as possible and skip the evaluation (the window is closing)."""
-        self._cancelled = True
-        self.stop()
+        """End the run now and skip the evaluation (the window is closing)."""
+        super().stop()
+        self.control.cancel()
 
     def work(self) -> None:
-        torch.set_num_threads(TRAINING_THREADS)
         data = self._load_data()
         if self._stop:
             return
@@ -96,47 +92,52 @@ class TrainWorker(Worker):
         self.config, note = fit_split(self.config, len(images))
         if note:
             self.note.emit(note)
-        self._last_snapshot = time.perf_counter()
+        job = TrainJob(
+            PortableModel.of(self.model),
+            images,
+            labels,
+            data.test_images,
+            data.test_labels,
+            self.config,
+            None if extra is None else (extra.images.numpy(), extra.labels.numpy()),
+            TRAINING_THREADS,
+            self._snapshot_every,
+        )
+        process = TrainingProcess.take()
+        connection = self.control.submit(process, job)
+        if connection is None:
+            return  # cancelled while the data loaded
         try:
-            result = train(
-                self.model,
-                torch.from_numpy(images),
-                torch.from_numpy(labels),
-                self.config,
-                progress=self._on_progress,
-                should_stop=self.should_stop,
-                control=self.control,
-                extra=None if extra is None else (extra.images, extra.labels),
-            )
-        except DivergenceError as error:
-            self.diverged.emit(str(error))
-            raise
-        self.model.to("cpu").eval()
-        evaluation = None
-        if not self._cancelled:
-            evaluation = evaluate(
-                self.model, torch.from_numpy(data.test_images), torch.from_numpy(data.test_labels)
-            )
-        self.finished.emit(result, evaluation)
+            relay(connection, self.control, self._on_event)
+        except (EOFError, OSError):
+            if self.control.cancelled():
+                return
+            raise RuntimeError(
+                f"The training process ended unexpectedly (exit code {process.exit_code()}). "
+                "The model in the window is as it was before the run."
+            ) from None
+        process.give_back()
 
-    def _on_progress(self, progress) -> None:
-        self.progress.emit(progress)
-        now = time.perf_counter()
-        slowed = self.control.steps_per_s is not None
-        every = SLOW_SNAPSHOT_S if slowed else self._snapshot_every
-        if self.control.paused or now - self._last_snapshot >= every:
-            self._last_snapshot = now
-            state = self.model.state_dict()
-            self.snapshot.emit({k: v.detach().to("cpu", copy=True) for k, v in state.items()})
+    def _on_event(self, kind: str, *payload) -> None:
+        if kind == "progress":
+            self.progress.emit(payload[0])
+        elif kind == "snapshot":
+            self.snapshot.emit({k: torch.from_numpy(v) for k, v in payload[0].items()})
+        elif kind == "finished":
+            portable, result, evaluation, self.config = payload
+            self.model = portable.network()
+            self.finished.emit(result, evaluation)
+        else:  # diverged, failed
+            getattr(self, kind).emit(*payload)
 
 
 class Trainer(QObject):
     """Runs at most one TrainWorker and forwards what it reports.
 
-    ``finished`` carries the trained model (on the CPU), the TrainResult, the Evaluation (None
-    when cancelled) and the config it ran with; ``failed`` a message for the user (after
-    ``diverged`` when the run diverged); ``running_changed`` comes once the worker's thread
-    has started or really ended. ``pause``, ``resume``, ``step``, ``set_speed`` and ``set_lr``
+    ``finished`` carries the trained model (on the CPU), the TrainResult, the Evaluation and
+    the config it ran with; ``failed`` a message for the user (after ``diverged`` when the
+    run diverged); ``running_changed`` comes once the relay's thread has started or really
+    ended. ``pause``, ``resume``, ``step``, ``set_speed`` and ``set_lr``
     steer the running run through its ``control``; the speed holds for later runs too.
     """
 
@@ -154,17 +155,18 @@ class Trainer(QObject):
         self._load_data = load_data
         self.job = Job(self)
         self.job.ended.connect(self._on_ended)
-        self.control: TrainControl | None = None  # the running run's
+        self.control: RemoteControl | None = None  # the running run's
         self.steps_per_s: float | None = None  # None: full speed
 
     def is_running(self) -> bool:
         return self.job.is_running()
 
     def start(self, model: Network, config: TrainConfig, extra: ExtraImages | None = None):
-        """Train a copy of ``model`` with ``config`` (and ``extra`` images) in a worker thread."""
+        """Train a copy of ``model`` with ``config`` (and ``extra`` images) in a training
+        process."""
         if self.is_running():
             return
-        self.control = TrainControl()
+        self.control = RemoteControl()
         if self.steps_per_s is not None:
             self.control.set_speed(self.steps_per_s)
         worker = TrainWorker(model, config, self._load_data, self.control, extra=extra)

@@ -113,14 +113,6 @@ def test_a_failed_run_keeps_the_model_and_says_why(session, qtbot):
     assert not session.run_model_is_current()
 
 
-def test_a_cancelled_run_changes_nothing(session):
-    before = session.model
-    session.begin_run(before, TrainConfig(), "a run", "tiny")
-    session.end_run(build_model(presets.tiny(), seed=3), TrainResult([], True, 0.1), None, None)
-    assert session.model is before and session.run.state == "cancelled"
-    assert not session.decision_pending
-
-
 def test_every_signal_sees_the_new_state_whatever_the_connection_order(session):
     seen = record(session)
     trained = build_model(presets.tiny(), seed=5)

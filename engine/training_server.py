@@ -1,0 +1,200 @@
+"""Training in a process of its own: ``serve`` runs the training jobs sent to it over a pipe
+and sends back what the loop reports.
+
+The app trains here so that its window never shares the interpreter lock with a training
+step (a 10 ms timer on the GUI thread fired up to 30 ms late while the step ran on a thread
+beside it), and a crash inside the step ends this process, not the app.
+
+Messages are pickled tuples, framed by ``send`` and ``receive``: NumPy arrays travel as
+out-of-band buffers (written straight from the array, with no copy under the interpreter
+lock), weights as NumPy arrays, never as pickled tensors (whose unpickling is a
+``torch.load``). Both ends of the pipes are this program's own: nothing read from a file or
+from another user is ever unpickled.
+
+Commands: ``("train", TrainJob)``, then for the running job ``("pause",)``, ``("resume",)``,
+``("step", n)``, ``("speed", steps_per_s | None)``, ``("lr", lr)`` and ``("stop",)`` (the
+model so far is still evaluated). A run that must end at once is ended by ending the process.
+Events: ``progress`` (a Progress), ``snapshot`` (the weights), ``waiting`` (the loop rests
+in a pause; the steps taken), ``diverged``, ``failed`` (a message for the user), ``finished``
+(a PortableModel, the TrainResult, the Evaluation and the config it ran with), and always
+last ``done``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import queue
+import struct
+import threading
+import time
+from multiprocessing.connection import Connection
+
+import numpy as np
+import torch
+from convlens.engine.control import TrainControl
+from convlens.engine.divergence import DivergenceError
+from convlens.engine.evaluation import evaluate
+from convlens.engine.network import Network
+from convlens.engine.spec import Architecture
+from convlens.engine.training import TrainConfig, train
+
+SLOW_SNAPSHOT_S = 0.25  # slowed down, the weights are sent at most this often (every report)
+_COUNT = struct.Struct("<I")  # a frame's count of out-of-band buffers
+
+
+@dataclasses.dataclass
+class PortableModel:
+    """A Network as the pipe carries it: its architecture, temperature and weights."""
+
+    architecture: Architecture
+    temperature: float
+    weights: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, model: Network) -> PortableModel:
+        return cls(model.architecture, model.temperature, weights_of(model))
+
+    def network(self) -> Network:
+        model = Network(self.architecture)
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in self.weights.items()})
+        model.temperature = self.temperature
+        return model.eval()
+
+
+def weights_of(model: Network) -> dict[str, np.ndarray]:
+    """A CPU copy of the weights (so the receiver may read them while training goes on)."""
+    return {k: v.detach().to("cpu", copy=True).numpy() for k, v in model.state_dict().items()}
+
+
+@dataclasses.dataclass
+class TrainJob:
+    """One run: a copy of the model, its images and settings, and how to report."""
+
+    model: PortableModel
+    images: np.ndarray  # (N, 28, 28) uint8
+    labels: np.ndarray
+    test_images: np.ndarray  # evaluated on after the run
+    test_labels: np.ndarray
+    config: TrainConfig
+    extra: tuple[np.ndarray, np.ndarray] | None = None  # the user's digits
+    threads: int = 1
+    snapshot_every: float = 1.0  # seconds between weight snapshots at full speed
+
+
+def send(connection: Connection, message: tuple) -> None:
+    """One frame: the number of buffers and the pickle, then each array's buffer."""
+    buffers: list[pickle.PickleBuffer] = []
+    head = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    connection.send_bytes(_COUNT.pack(len(buffers)) + head)
+    for buffer in buffers:
+        connection.send_bytes(buffer.raw())
+
+
+def receive(connection: Connection) -> tuple:
+    """The next message; EOFError once the other end has closed."""
+    first = connection.recv_bytes()
+    (count,) = _COUNT.unpack_from(first)
+    buffers = [bytearray(connection.recv_bytes()) for _ in range(count)]  # writable arrays
+    return pickle.loads(first[_COUNT.size :], buffers=buffers)
+
+
+def serve(commands: Connection, events: Connection) -> None:
+    """Run jobs until ``commands`` closes (the app has ended), then exit."""
+    runner = _Runner(events)
+    threading.Thread(target=_read, args=(commands, runner), daemon=True).start()
+    while True:
+        runner.run(*runner.jobs.get())
+
+
+def _read(commands: Connection, runner: _Runner) -> None:
+    """Commands, as they come, on a thread of their own: the loop never waits for them."""
+    while True:
+        try:
+            command, *args = receive(commands)
+        except (EOFError, OSError):
+            os._exit(0)  # the app is gone: nobody is left to report to
+        if command == "train":
+            runner.accept(args[0])
+        else:
+            runner.steer(command, *args)
+
+
+class _Runner:
+    """Runs one job at a time and reports on it. A job's control is made as the job
+    arrives, so the commands right behind it (a pause pressed at once) steer it."""
+
+    def __init__(self, events: Connection):
+        self._events = events
+        self.jobs: queue.Queue[tuple[TrainJob, TrainControl]] = queue.Queue()
+        self._lock = threading.Lock()  # guards the current job's control
+        self._control: TrainControl | None = None
+
+    def _report(self, kind: str, *payload) -> None:
+        send(self._events, (kind, *payload))
+
+    def accept(self, job: TrainJob) -> None:
+        control = TrainControl(on_wait=lambda steps: self._report("waiting", steps))
+        with self._lock:
+            self._control = control
+        self.jobs.put((job, control))
+
+    def steer(self, command: str, *args) -> None:
+        with self._lock:
+            control = self._control
+            if control is None:
+                return  # for a job that has just ended
+            if command == "step":
+                control.step(*args)
+            elif command == "speed":
+                control.set_speed(*args)
+            elif command == "lr":
+                control.set_lr(*args)
+            else:  # pause, resume, stop
+                getattr(control, command)()
+
+    def run(self, job: TrainJob, control: TrainControl) -> None:
+        report = self._report
+        try:
+            torch.set_num_threads(job.threads)
+            self._train(job, control, report)
+        except DivergenceError as error:
+            report("diverged", str(error))
+            report("failed", str(error))
+        except Exception as error:  # any failure must reach the user
+            report("failed", str(error) or type(error).__name__)
+        finally:
+            with self._lock:
+                if self._control is control:
+                    self._control = None
+            report("done")
+
+    def _train(self, job: TrainJob, control: TrainControl, report) -> None:
+        model = job.model.network()
+        last_snapshot = time.perf_counter()
+
+        def on_progress(progress) -> None:
+            nonlocal last_snapshot
+            report("progress", progress)
+            now = time.perf_counter()
+            every = SLOW_SNAPSHOT_S if control.steps_per_s is not None else job.snapshot_every
+            if control.paused or now - last_snapshot >= every:
+                last_snapshot = now
+                report("snapshot", weights_of(model))
+
+        extra = None if job.extra is None else tuple(map(torch.from_numpy, job.extra))
+        result = train(
+            model,
+            torch.from_numpy(job.images),
+            torch.from_numpy(job.labels),
+            job.config,
+            progress=on_progress,
+            control=control,
+            extra=extra,
+        )
+        model.to("cpu").eval()
+        evaluation = evaluate(
+            model, torch.from_numpy(job.test_images), torch.from_numpy(job.test_labels)
+        )
+        report("finished", PortableModel.of(model), result, evaluation, job.config)
