@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.views.plain_label import PlainLabel
 from PySide6.QtCore import QPointF, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsRectItem
@@ -46,9 +47,7 @@ class ConfusionView(pg.PlotWidget):
         self.labels = []
         for true in range(10):
             for predicted in range(10):
-                label = pg.TextItem("", anchor=(0.5, 0.5))
-                label.setFont(FONT)
-                label.setPos(predicted + 0.5, true + 0.5)
+                label = PlainLabel("", predicted + 0.5, true + 0.5, (0.5, 0.5), font=FONT)
                 self.addItem(label)
                 self.labels.append(label)
         self.outline = QGraphicsRectItem(0, 0, 1, 1)  # the cell whose images are listed
@@ -74,8 +73,8 @@ class ConfusionView(pg.PlotWidget):
         for label, count, value in zip(
             self.labels, self.matrix.ravel(), shade.ravel(), strict=True
         ):
-            label.setText(str(count) if count else "")
-            label.setColor("w" if value > 0.6 * top else "k")
+            label.set_text(str(count) if count else "")
+            label.set_color("white" if value > 0.6 * top else "black")
         if not self.matrix.any():
             self.select_cell(None)
 

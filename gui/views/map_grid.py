@@ -20,12 +20,10 @@ from convlens.gui.views.map_image import (
     shared_colorize,
     steady_levels,
 )
+from convlens.gui.views.plain_label import PlainLabel
 from PySide6.QtCore import QPointF, QRectF, QSize, Signal
-from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import (
-    QGraphicsItem,
     QGraphicsRectItem,
-    QGraphicsSimpleTextItem,
     QSizePolicy,
 )
 
@@ -35,17 +33,9 @@ MAX_COLUMNS = 16
 MAX_NUMBERED = 32  # strips this short get a number under each value (the logits: digits)
 
 
-def number_label(number: int, x: float, y: float) -> QGraphicsSimpleTextItem:
-    """A map's number, centred under (x, y), the same size at any zoom. A plain Qt item: a
-    pyqtgraph TextItem would run Python on every repaint, and there are hundreds."""
-    label = QGraphicsSimpleTextItem(str(number))
-    label.setBrush(QColor("#333"))
-    label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-    # Laid out and drawn once into a pixmap: text costs far more to draw than a map
-    label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    label.setPos(x, y)
-    label.setTransform(QTransform.fromTranslate(-label.boundingRect().width() / 2, 0))
-    return label
+def number_label(number: int, x: float, y: float) -> PlainLabel:
+    """A map's number, centred under (x, y)."""
+    return PlainLabel(str(number), x, y)
 
 
 class ScaledView(pg.GraphicsLayoutWidget):

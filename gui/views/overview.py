@@ -35,13 +35,13 @@ from convlens.gui.views.overview_layout import (
     layout_column,
     short_name,
 )
+from convlens.gui.views.plain_label import PlainLabel
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsRectItem,
-    QGraphicsSimpleTextItem,
 )
 
 MAX_LINES = 1200  # connection lines between two layers, at most
@@ -74,7 +74,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         self.infos: list[spec.LayerInfo] = []
         self._selection: QGraphicsRectItem | None = None
         self._selected: int | None = None  # the layer whose column is marked
-        self.headings: list[tuple[QGraphicsSimpleTextItem, float]] = []  # each, its centre x
+        self.headings: list[tuple[PlainLabel, float]] = []  # each, its centre x
         self._top = -HEADING_ROOM  # the top of the view's range: room for the headings
         self._width = 0.0  # the scene's width
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -140,9 +140,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         info = self.infos[column.layer] if 0 <= column.layer < len(self.infos) else None
         name = "softmax" if column.layer == len(self.infos) else short_name(info)
         centre = column.x + column.width / 2
-        heading = number_label(0, centre, -HEADING_ROOM)  # placed by place_headings
-        heading.setText(name)
-        heading.setTransform(QTransform.fromTranslate(-heading.boundingRect().width() / 2, 0))
+        heading = PlainLabel(name, centre, -HEADING_ROOM)  # placed by place_headings
         self.view.addItem(heading)
         self.headings.append((heading, centre))
         column.item = PixelImage()  # the maps' mosaic starts where the first map does

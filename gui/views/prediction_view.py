@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.views.plain_label import PlainLabel
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -51,8 +52,7 @@ class PredictionView(QWidget):
         self.plot.addItem(self.bars)
         self.value_labels = []
         for d in range(10):
-            label = pg.TextItem("", color="#222", anchor=(0.5, 1))
-            label.setPos(d, 0)
+            label = PlainLabel("", d, 0, (0.5, 1), color="#222")
             self.plot.addItem(label)
             self.value_labels.append(label)
         verdict = QVBoxLayout()
@@ -88,8 +88,7 @@ class PredictionView(QWidget):
             self.bars.setOpts(height=self.probabilities)
         for d, (label, p) in enumerate(zip(self.value_labels, self.probabilities, strict=True)):
             text = f"{p:.0%}" if shown and p >= 0.005 else ""
-            if label.textItem.toPlainText() != text:
-                label.setText(text)
+            label.set_text(text)
             if text:  # an empty label need not follow its bar (each move costs a relayout)
                 label.setPos(d, float(p))
 

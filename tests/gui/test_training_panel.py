@@ -110,7 +110,7 @@ def test_the_verdict_and_the_question(qtbot):
     panel.show_outcome("Finished.", Evaluation(0.99, per_class, confusion), decide=True)
     assert "99.00%" in panel.status.text() and "hardest digit: 3" in panel.status.text()
     np.testing.assert_allclose(panel.confusion.image.image, np.log1p(confusion), rtol=1e-6)
-    assert panel.confusion.labels[35].toPlainText() == "10"
+    assert panel.confusion.labels[35].text() == "10"
     assert panel.keep_button.isVisible() and panel.revert_button.isVisible()
     with qtbot.waitSignal(panel.keep_clicked):
         panel.keep_button.click()
