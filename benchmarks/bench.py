@@ -219,6 +219,16 @@ def _others(share) -> str:
     return f"  (others {share:.0%}{', repeat' if share > 0.05 else ''})"
 
 
+def _training_row(name: str, r: dict) -> str:
+    return (
+        f"| 5. 10 ms QTimer lateness while the app trains{name} ({r['train_s']:.0f} s); "
+        f"its speed against `train` in the same run | p50 {r['p50_ms']:.1f} ms, "
+        f"p99 {r['p99_ms']:.1f} ms, longest {r['max_ms']:.1f} ms (first second "
+        f"{r['max_first_second_ms']:.1f} ms); {r['samples_per_s']:,.0f} samples/s, "
+        f"{r['speed_ratio']:.2f}x{_others(r['others'])} |"
+    )
+
+
 def table(results: dict) -> str:
     m = results["machine"]
     lines = [
@@ -268,10 +278,7 @@ def table(results: dict) -> str:
                 "| 4. pen lifted -> verdict, the overview of every layer and the detail's maps "
                 f"in sight repainted ({s['views']} views, 1766x994 window) | "
                 f"p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms{_others(s['others'])} |",
-                f"| 5. 10 ms QTimer lateness while training ({r['train_s']:.0f} s) | "
-                f"p99 {r['p99_ms']:.1f} ms, longest {r['max_ms']:.1f} ms{_others(r['others'])} |",
-                f"| 5. the same with the validation curve on ({v['train_s']:.0f} s) | "
-                f"p99 {v['p99_ms']:.1f} ms, longest {v['max_ms']:.1f} ms{_others(v['others'])} |",
+                *(_training_row(name, run) for name, run in (("", r), (" with validation", v))),
                 f"| 6. peak RSS, idle with the default model | {mem['idle_peak']:.0f} MB |",
                 f"| 6. peak RSS, while training | {mem['training_peak']:.0f} MB |",
             ]

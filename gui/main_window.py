@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self.settings = settings
-        self.session = Session(model, info)
+        self.session = Session(model, info, self)  # deleted with the window, its connections too
 
         # Views
         self.inputs = InputPanel()

@@ -18,7 +18,7 @@ from convlens.gui.app import configure_pyqtgraph, load_default_model
 from convlens.gui.main_window import START_SAMPLE, MainWindow
 from convlens.gui.qt_check import BAD_BINDING, emit_leaks_references
 from convlens.gui.services.mnist_source import FOLDER_KEY
-from PySide6.QtCore import QPoint, QSettings, Qt, QThread
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QSettings, Qt, QThread
 from PySide6.QtTest import QTest
 
 from tests.gui.helpers import show_image
@@ -63,6 +63,15 @@ def _dangling_qthreads(monkeypatch, qtbot):
     if running:
         places = ", ".join(where for _, where in running)
         pytest.fail(f"a QThread was left running (started at {places})")
+
+
+@pytest.fixture(autouse=True)
+def _delete_closed_widgets():
+    """After pytest-qt has closed a test's widgets (``deleteLater``), delete them now: outside
+    an event loop Qt would keep them, and hundreds of windows kept made the suite grow to
+    ~3 GB and spend its last minute freeing them."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture
