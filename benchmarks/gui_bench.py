@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from convlens.engine import recipes
-from convlens.engine.training import build_model
+from convlens.engine.training import build_model, train
+from convlens.gui.services.trainer import TRAINING_THREADS
 from digit_styles import digit_strokes
 from measure import Others, percentiles, rss_mb
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -117,17 +120,47 @@ def bench_strokes(app, window, count: int) -> dict:
     return {**percentiles(times), "views": len(views), "others": load.share}
 
 
-def bench_training(app, window, data_dir: Path, quick: bool, validation: int = 0) -> dict:
+class ThreadRun(QObject):
+    """The reference: training as the app did it before it had a training process, ``train``
+    on a thread of the window's process, its reports and (once a second) its weights handed
+    to the Session on the GUI thread, which shows them as it shows the app's."""
+
+    progress = Signal(object)
+    snapshot = Signal(object)
+    ended = Signal()
+
+    def start(self, model, data, config) -> None:
+        images, labels = torch.from_numpy(data.train_images), torch.from_numpy(data.train_labels)
+
+        def run():
+            torch.set_num_threads(TRAINING_THREADS)
+            last = time.perf_counter()
+
+            def report(progress):
+                nonlocal last
+                self.progress.emit(progress)
+                if time.perf_counter() - last >= 1.0:
+                    last = time.perf_counter()
+                    weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    self.snapshot.emit(weights)
+
+            train(model, images, labels, config, progress=report)
+            self.ended.emit()
+
+        threading.Thread(target=run, daemon=True).start()
+
+
+def bench_training(app, window, data_dir: Path, quick: bool, validation: int, in_thread: bool):
     """Lateness of a 10 ms timer (over the run, and the longest in its first second), peak
-    RSS, and the app's training speed against ``train`` called here, in the same run, with
-    the threads the app gives it (what the app did before it trained in a process)."""
+    RSS and samples/s while the app trains the shipped recipe at batch 32 (holding out and
+    measuring ``validation`` images, if any); ``in_thread``: the reference, ThreadRun."""
     architecture, config = recipes.default_recipe()
     config.epochs, config.train_limit = 1, 4096 if quick else 20480
-    config.validation = validation
+    config.batch_size, config.validation = 32, validation
     window.source.set_folder(data_dir)
     data = window.source.load()  # reading the files is not training
     late, at, speeds, peak = [], [], [], 0.0
-    last = time.perf_counter()
+    last = start = time.perf_counter()
 
     def on_tick():
         nonlocal last, peak
@@ -141,55 +174,44 @@ def bench_training(app, window, data_dir: Path, quick: bool, validation: int = 0
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.timeout.connect(on_tick)
     loop = QEventLoop()
-    window.trainer.running_changed.connect(lambda running: running or loop.quit())
-    window.trainer.progress.connect(lambda p: speeds.append(p.samples_per_s))
-    start = time.perf_counter()
+    model = build_model(architecture, config.seed)
+    if in_thread:
+        run = ThreadRun()
+        session = window.session
+        run.progress.connect(session.add_progress)
+        run.progress.connect(lambda p: speeds.append(p.samples_per_s))
+        run.snapshot.connect(session.load_snapshot)
+        run.ended.connect(loop.quit)
+    else:
+        window.trainer.running_changed.connect(lambda running: running or loop.quit())
+        window.trainer.progress.connect(lambda p: speeds.append(p.samples_per_s))
     with Others() as load:
-        window.training.start(build_model(architecture, config.seed), config)
+        start = time.perf_counter()
+        if in_thread:
+            session.begin_run(model, config, "reference", "reference")
+            run.start(session.run.live, data, config)  # the copy the maps follow
+        else:
+            window.training.start(model, config)
         last = time.perf_counter()
         timer.start(10)
-        loop.exec()  # the app's own event loop until the run (and its evaluation) ends
+        loop.exec()  # the app's own event loop until the run ends
         timer.stop()
-    seconds = time.perf_counter() - start
+    if not in_thread:
+        window.trainer.running_changed.disconnect()
+        window.trainer.progress.disconnect()
     ms = np.asarray(late) * 1e3
     first_second = ms[np.asarray(at) <= 1.0]
-    reference = reference_speed(data, architecture, config)
-    app_speed = float(np.median(speeds[1:] or speeds))  # the first report includes start-up
     return {
         "p50_ms": float(np.percentile(ms, 50)),
         "p99_ms": float(np.percentile(ms, 99)),
         "max_ms": float(ms.max()),
         "max_first_second_ms": float(first_second.max()) if len(first_second) else 0.0,
         "ticks": len(late),
-        "train_s": seconds,
-        "samples_per_s": app_speed,
-        "reference_samples_per_s": reference,
-        "speed_ratio": app_speed / reference,
+        "train_s": time.perf_counter() - start,
+        "samples_per_s": float(np.median(speeds[1:] or speeds)),  # the first has start-up
         "rss_peak_mb": peak,
         "others": load.share,
     }
-
-
-def reference_speed(data, architecture, config) -> float:
-    """Samples/s of ``train`` on this thread with the app's training threads, no window work."""
-    import torch
-    from convlens.engine.training import train
-    from convlens.gui.services.trainer import TRAINING_THREADS
-
-    threads = torch.get_num_threads()
-    speeds = []
-    torch.set_num_threads(TRAINING_THREADS)
-    try:
-        train(
-            build_model(architecture, config.seed),
-            torch.from_numpy(data.train_images),
-            torch.from_numpy(data.train_labels),
-            config,
-            progress=lambda p: speeds.append(p.samples_per_s),
-        )
-    finally:
-        torch.set_num_threads(threads)
-    return float(np.median(speeds[1:] or speeds))
 
 
 def measure_gui(data_dir: Path, quick: bool) -> dict:
@@ -207,18 +229,22 @@ def measure_gui(data_dir: Path, quick: bool) -> dict:
         count = 20 if quick else 200
         strokes = bench_strokes(app, window, count)
         idle = rss_mb()
-        training = bench_training(app, window, data_dir, quick)
-        validating = bench_training(app, window, data_dir, quick, VALIDATION)
+        runs = {
+            f"{way}{' with validation' if held else ''}": bench_training(
+                app, window, data_dir, quick, held, way == "thread"
+            )
+            for way in ("process", "thread")  # the reference last: it leaves a run open
+            for held in (0, VALIDATION)
+        }
         after = rss_mb()
         window.shutdown()  # closes without asking about the model trained here
         window.close()
     return {
         "stroke": strokes,
-        "responsiveness": training,
-        "responsiveness_validation": validating,
+        "training": runs,
         "memory_mb": {
             "idle": idle["rss"],
             "idle_peak": idle["peak"],
-            "training_peak": max(after["peak"], training["rss_peak_mb"]),
+            "training_peak": max(after["peak"], *(r["rss_peak_mb"] for r in runs.values())),
         },
     }

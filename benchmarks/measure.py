@@ -34,8 +34,22 @@ class Others:
         except OSError:
             return None
         busy = sum(values[:8]) - values[3] - values[4]  # all but idle and iowait
-        # utime, stime and those of waited-for children (a measured subprocess is not other)
-        return busy, sum(int(v) for v in own[11:15]), time.perf_counter()
+        # utime, stime and those of waited-for children (a measured subprocess is not other),
+        # and of the live ones (the app's training process)
+        own_ticks = sum(int(v) for v in own[11:15]) + Others._live_children()
+        return busy, own_ticks, time.perf_counter()
+
+    @staticmethod
+    def _live_children() -> int:
+        ticks, me = 0, str(os.getpid())
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # it has just ended
+                continue
+            if fields[1] == me:  # its parent
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks
 
 
 def rss_mb() -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pyqtgraph as pg
@@ -43,6 +44,11 @@ def create_window(settings: QSettings | None = None) -> MainWindow:
     window = MainWindow(model, info, settings or QSettings())
     if problem:
         window.show_error("The shipped model cannot be read", f"{problem}\nTrain a new one.")
+    # The window's objects (Qt wrappers, pyqtgraph items, modules) live as long as the app:
+    # out of the cyclic collector's passes, whose full ones otherwise held the GUI thread for
+    # ~100-160 ms at random moments (measured here: the first model copy of a run).
+    gc.collect()
+    gc.freeze()
     return window
 
 
