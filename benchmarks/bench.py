@@ -227,7 +227,9 @@ def _training_row(name: str, r: dict) -> str:
         f"| 5. 10 ms QTimer lateness while the app trains {way} "
         f"({r['train_s']:.0f} s, batch 32) | p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
         f"longest {r['max_ms']:.1f} ms (first second {r['max_first_second_ms']:.1f} ms); "
-        f"{r['samples_per_s']:,.0f} samples/s{_others(r['others'])} |"
+        f"{r['samples_per_s']:,.0f} samples/s{_others(r['others'])}"
+        + (f"; failed: {r['failed']}" if r.get("failed") else "")
+        + " |"
     )
 
 

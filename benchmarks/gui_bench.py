@@ -11,6 +11,7 @@ Train dialog does by default).
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from convlens.engine import recipes
-from convlens.engine.training import build_model, train
+from convlens.engine.training import TrainConfig, build_model, train
 from convlens.gui.services.trainer import TRAINING_THREADS
 from digit_styles import digit_strokes
 from measure import Others, percentiles, rss_mb
@@ -127,7 +128,7 @@ class ThreadRun(QObject):
 
     progress = Signal(object)
     snapshot = Signal(object)
-    ended = Signal()
+    ended = Signal(str)  # why it failed, or ""
 
     def start(self, model, data, config) -> None:
         images, labels = torch.from_numpy(data.train_images), torch.from_numpy(data.train_labels)
@@ -144,22 +145,26 @@ class ThreadRun(QObject):
                     weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
                     self.snapshot.emit(weights)
 
-            train(model, images, labels, config, progress=report)
-            self.ended.emit()
+            try:
+                train(model, images, labels, config, progress=report)
+            except Exception as error:  # noqa: BLE001 (reported in the results)
+                self.ended.emit(str(error) or type(error).__name__)
+            else:
+                self.ended.emit("")
 
         threading.Thread(target=run, daemon=True).start()
 
 
 def bench_training(app, window, data_dir: Path, quick: bool, validation: int, in_thread: bool):
     """Lateness of a 10 ms timer (over the run, and the longest in its first second), peak
-    RSS and samples/s while the app trains the shipped recipe at batch 32 (holding out and
-    measuring ``validation`` images, if any); ``in_thread``: the reference, ThreadRun."""
-    architecture, config = recipes.default_recipe()
-    config.epochs, config.train_limit = 1, 4096 if quick else 20480
-    config.batch_size, config.validation = 32, validation
+    RSS and samples/s while the app trains the default network with the Train dialog's
+    settings (batch 32) for one epoch (holding out and measuring ``validation`` images, if
+    any); ``in_thread``: the reference, ThreadRun."""
+    architecture, _ = recipes.default_recipe()
+    config = TrainConfig(epochs=1, train_limit=4096 if quick else 20480, validation=validation)
     window.source.set_folder(data_dir)
     data = window.source.load()  # reading the files is not training
-    late, at, speeds, peak = [], [], [], 0.0
+    late, at, speeds, failures, peak = [], [], [], [], 0.0
     last = start = time.perf_counter()
 
     def on_tick():
@@ -175,21 +180,36 @@ def bench_training(app, window, data_dir: Path, quick: bool, validation: int, in
     timer.timeout.connect(on_tick)
     loop = QEventLoop()
     model = build_model(architecture, config.seed)
+
+    def on_progress(p):
+        speeds.append(p.samples_per_s)
+
+    def on_running(running):
+        if not running:
+            loop.quit()
+
+    def on_ended(why: str):
+        if why:
+            failures.append(why)
+        loop.quit()
+
     if in_thread:
         run = ThreadRun()
         session = window.session
         run.progress.connect(session.add_progress)
-        run.progress.connect(lambda p: speeds.append(p.samples_per_s))
+        run.progress.connect(on_progress)
         run.snapshot.connect(session.load_snapshot)
-        run.ended.connect(loop.quit)
+        run.ended.connect(on_ended)
     else:
-        window.trainer.running_changed.connect(lambda running: running or loop.quit())
-        window.trainer.progress.connect(lambda p: speeds.append(p.samples_per_s))
+        trainer = window.trainer
+        trainer.running_changed.connect(on_running)
+        trainer.progress.connect(on_progress)
+        trainer.failed.connect(failures.append)
     with Others() as load:
         start = time.perf_counter()
         if in_thread:
             session.begin_run(model, config, "reference", "reference")
-            run.start(session.run.live, data, config)  # the copy the maps follow
+            run.start(copy.deepcopy(model), data, config)  # its own copy, as the app's was
         else:
             window.training.start(model, config)
         last = time.perf_counter()
@@ -197,8 +217,9 @@ def bench_training(app, window, data_dir: Path, quick: bool, validation: int, in
         loop.exec()  # the app's own event loop until the run ends
         timer.stop()
     if not in_thread:
-        window.trainer.running_changed.disconnect()
-        window.trainer.progress.disconnect()
+        trainer.running_changed.disconnect(on_running)
+        trainer.progress.disconnect(on_progress)
+        trainer.failed.disconnect(failures.append)
     ms = np.asarray(late) * 1e3
     first_second = ms[np.asarray(at) <= 1.0]
     return {
@@ -211,6 +232,7 @@ def bench_training(app, window, data_dir: Path, quick: bool, validation: int, in
         "samples_per_s": float(np.median(speeds[1:] or speeds)),  # the first has start-up
         "rss_peak_mb": peak,
         "others": load.share,
+        "failed": failures[0] if failures else None,
     }
 
 

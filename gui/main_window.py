@@ -22,7 +22,13 @@ from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
 from convlens.gui.controllers.watch import WatchController
 from convlens.gui.controllers.why import WhyController
-from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
+from convlens.gui.layout import (
+    make_dock,
+    place_docks,
+    restore_layout,
+    save_layout,
+    show_training,
+)
 from convlens.gui.menus import build_menus
 from convlens.gui.services.mnist_source import MnistSource
 from convlens.gui.services.trainer import Trainer
@@ -178,15 +184,17 @@ class MainWindow(QMainWindow):
     def _show_weights(self) -> None:
         shown = self.session.shown_model
         self.maps.set_weights(conv_kernels(shown))
-        if self.weights_view.isVisible():  # histograms cost GUI time: redrawn when shown
+        if self.weights_view.in_sight():  # histograms cost GUI time: redrawn when shown
             # After the maps, in a turn of the event loop of its own (responsive training).
             QTimer.singleShot(0, lambda: self.weights_view.update_weights(layer_weights(shown)))
-        self._weights_stale = not self.weights_view.isVisible()
+        self._weights_stale = not self.weights_view.in_sight()
 
     def _on_weights_visibility(self, visible: bool) -> None:
         if visible and self._weights_stale:
             self.weights_view.update_weights(layer_weights(self.session.shown_model))
             self._weights_stale = False
+        if visible:
+            self.weights_view.draw_gradients()
 
     def _show_image(self) -> None:
         s = self.session
@@ -227,7 +235,7 @@ class MainWindow(QMainWindow):
             self._shown_run = run
             self.training_panel.start_run(run.title, run.label)
             self.weights_view.clear_gradients()
-            self.training_dock.show()
+            show_training(self)
             self.training_dock.raise_()
             if self.weights_dock.isHidden():
                 self.weights_dock.show()  # a tab beside the curves, which stay in front

@@ -77,12 +77,13 @@ class WeightsView(QWidget):
         self.times.append(progress.epoch - 1 + progress.step / progress.steps)
         for i, value in grads.items():
             self.gradients[i].append(value)
-        self._draw_gradients()
+        if self.in_sight():  # else drawn once it is (draw_gradients)
+            self.draw_gradients()
 
     def clear_gradients(self) -> None:
         self.times.clear()
         self.gradients = {i: [] for i in self.gradients}
-        self._draw_gradients()
+        self.draw_gradients()
 
     def _build(self, labels: dict[int, str]) -> None:
         """One histogram per weighted layer in a grid of one to three rows, the gradient plot
@@ -119,9 +120,13 @@ class WeightsView(QWidget):
             self.curves[i] = self.gradient_plot.plot(
                 [], [], pen=pg.mkPen(COLORS[n % len(COLORS)], width=2), name=labels[i]
             )
-        self._draw_gradients()
+        self.draw_gradients()
 
-    def _draw_gradients(self) -> None:
+    def in_sight(self) -> bool:
+        """Drawn on screen: a dock behind another's tab still counts as visible to Qt."""
+        return not self.plots.viewport().visibleRegion().isEmpty()
+
+    def draw_gradients(self) -> None:
         for i, curve in self.curves.items():
             values = self.gradients.get(i, [])
             curve.setData(self.times[: len(values)], values)

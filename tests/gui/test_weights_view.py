@@ -13,6 +13,8 @@ from convlens.gui.views.weights_view import WeightsView, near_zero_share
 def view(qtbot):
     widget = WeightsView()
     qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
     return widget
 
 
@@ -60,3 +62,13 @@ def test_gradients_plot_per_layer_and_rebuild_with_the_architecture(view):
     view.clear_gradients()
     assert view.times == [] and view.gradients[13] == []
     assert view.curves[13].getOriginalDataset()[1] is None  # pyqtgraph's empty curve
+
+
+def test_gradients_out_of_sight_are_kept_and_drawn_once_shown(qtbot):
+    view = WeightsView()  # never shown: as behind the Training dock's tab
+    qtbot.addWidget(view)
+    view.update_weights(layer_weights(build_model(presets.tiny(), seed=0)))
+    view.add_gradients(_progress(1, {0: 0.5, 4: 0.1}))
+    assert view.gradients[0] == [0.5] and view.curves[0].getOriginalDataset()[1] is None
+    view.draw_gradients()
+    np.testing.assert_allclose(view.curves[0].getOriginalDataset()[1], [0.5])
