@@ -3,9 +3,9 @@ the pen. The first time, the window takes most of the screen it opens on."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 SCREEN_SHARE = 0.92  # of the screen's available area, the first time
 
@@ -28,27 +28,6 @@ def place_docks(window: QMainWindow) -> None:
     window.tabifyDockWidget(window.training_dock, window.weights_dock)
     window.training_dock.hide()
     window.weights_dock.hide()
-
-
-def show_training(window: QMainWindow) -> None:
-    """Show the Training dock: below the network, or, the first time, as a tab beside
-    Explain where the window cannot hold both at its height (at 1366x768 the network needs
-    ~630 px and the curves ~215: the window grew past the screen). A dock the user moved
-    stays where it is."""
-    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-    docks = (window.training_dock, window.weights_dock)
-    first = all(d.isHidden() and window.dockWidgetArea(d) == bottom for d in docks)
-    height = window.height()
-    window.training_dock.show()
-    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # laid out with the dock
-    if first and window.minimumSizeHint().height() > height:
-        for dock in docks:
-            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        window.tabifyDockWidget(window.explain_dock, window.training_dock)
-        window.tabifyDockWidget(window.training_dock, window.weights_dock)
-        window.training_dock.show()
-        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        window.resize(window.width(), height)  # back from the growth the bottom dock made
 
 
 def fit_to_screen(window: QMainWindow) -> None:

@@ -22,13 +22,7 @@ from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
 from convlens.gui.controllers.watch import WatchController
 from convlens.gui.controllers.why import WhyController
-from convlens.gui.layout import (
-    make_dock,
-    place_docks,
-    restore_layout,
-    save_layout,
-    show_training,
-)
+from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
 from convlens.gui.menus import build_menus
 from convlens.gui.services.mnist_source import MnistSource
 from convlens.gui.services.trainer import Trainer
@@ -235,7 +229,7 @@ class MainWindow(QMainWindow):
             self._shown_run = run
             self.training_panel.start_run(run.title, run.label)
             self.weights_view.clear_gradients()
-            show_training(self)
+            self.training_dock.show()
             self.training_dock.raise_()
             if self.weights_dock.isHidden():
                 self.weights_dock.show()  # a tab beside the curves, which stay in front

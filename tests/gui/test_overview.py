@@ -4,7 +4,6 @@ first start, a click on any value explains exactly it, and the left column fits 
 import numpy as np
 import pytest
 from convlens.engine import explain as ex
-from convlens.engine.training import TrainConfig
 from convlens.gui.views.map_image import INK_TABLE, TABLE, colorize
 from convlens.gui.views.overview import NetworkOverview
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
@@ -185,26 +184,3 @@ def test_the_layer_detail_fits_without_scrolling_on_a_laptop_screen(first_start,
                 rect = QRect(view.mapTo(maps.viewport(), QPoint(0, 0)), view.size())
                 assert area.contains(rect), (panel.info.index, rect, area)
                 assert view.height() >= view.minimumHeight() > 40
-
-
-@pytest.mark.parametrize("size", [LAPTOP, (1500, 900)])
-def test_the_training_curves_find_room_without_growing_the_window(window, qtbot, size):
-    """A run shows its curves below the network where both fit, beside Explain where they do
-    not (at 1366x768 they made the window taller than the screen); the network keeps its
-    minimum height either way."""
-    window.resize(*size)
-    qtbot.waitUntil(lambda: window.width() <= size[0])
-    QApplication.processEvents()
-    before = window.height()
-    window.session.begin_run(window.session.model, TrainConfig(), "a run", "run")
-    QApplication.processEvents()
-    area = window.dockWidgetArea(window.training_dock)
-    wanted = (
-        Qt.DockWidgetArea.RightDockWidgetArea
-        if size == LAPTOP
-        else Qt.DockWidgetArea.BottomDockWidgetArea
-    )
-    assert area == wanted and window.training_dock.isVisible()
-    assert window.height() == before  # not grown (before: its minimum, at the laptop size)
-    central = window.centralWidget()
-    assert central.height() >= central.minimumSizeHint().height()
