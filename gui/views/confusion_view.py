@@ -14,8 +14,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsRectItem
 
 COLORMAP = pg.ColorMap([0.0, 0.5, 1.0], [(255, 255, 255), (107, 174, 214), (8, 48, 107)])
-FONT = QFont()
-FONT.setPointSize(8)
 
 
 def cell_text(true: int, predicted: int, count: int) -> str:
@@ -45,9 +43,11 @@ class ConfusionView(pg.PlotWidget):
         self.image.setColorMap(COLORMAP)
         self.addItem(self.image)
         self.labels = []
+        font = QFont(self.font())  # the app's family (a QFont made before the app is a serif)
+        font.setPointSize(8)
         for true in range(10):
             for predicted in range(10):
-                label = PlainLabel("", predicted + 0.5, true + 0.5, (0.5, 0.5), font=FONT)
+                label = PlainLabel("", predicted + 0.5, true + 0.5, (0.5, 0.5), font=font)
                 self.addItem(label)
                 self.labels.append(label)
         self.outline = QGraphicsRectItem(0, 0, 1, 1)  # the cell whose images are listed
