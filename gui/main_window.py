@@ -9,6 +9,7 @@ import numpy as np
 from convlens.engine.model_file import ModelInfo
 from convlens.engine.network import Network
 from convlens.engine.weights import conv_kernels, layer_weights
+from convlens.gui import layout
 from convlens.gui.controllers.data import DataController
 from convlens.gui.controllers.experiments import ExperimentController
 from convlens.gui.controllers.explain import ExplainController
@@ -22,7 +23,6 @@ from convlens.gui.controllers.training import TrainingController
 from convlens.gui.controllers.viewers import ViewerController
 from convlens.gui.controllers.watch import WatchController
 from convlens.gui.controllers.why import WhyController
-from convlens.gui.layout import make_dock, place_docks, restore_layout, save_layout
 from convlens.gui.menus import build_menus
 from convlens.gui.services.mnist_source import MnistSource
 from convlens.gui.services.trainer import Trainer
@@ -84,12 +84,14 @@ class MainWindow(QMainWindow):
         self.explain_view = ExplainView()
         self.training_panel = TrainingPanel()
         self.weights_view = WeightsView()
-        self.explain_dock = make_dock(self, "Explain", "explain_dock", self.explain_view)
-        self.training_dock = make_dock(self, "Training", "training_dock", self.training_panel)
-        self.weights_dock = make_dock(
+        self.explain_dock = layout.make_dock(self, "Explain", "explain_dock", self.explain_view)
+        self.training_dock = layout.make_dock(
+            self, "Training", "training_dock", self.training_panel
+        )
+        self.weights_dock = layout.make_dock(
             self, "Weights and gradients", "weights_dock", self.weights_view
         )
-        place_docks(self)
+        layout.place_docks(self)
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.marks = ExplainMarks(self.maps, self.inputs.input_view.item)
@@ -121,7 +123,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.why = WhyController(self)  # Why, Embedding, nudges, filter galleries (#15)
         self.setAcceptDrops(True)
-        restore_layout(self, self.settings)
+        layout.restore_layout(self, self.settings)
         self._show_model()
         if sample is not None:  # no map is empty, from the first start
             self.input.show_sample(sample)
@@ -157,6 +159,7 @@ class MainWindow(QMainWindow):
         self.training_panel.revert_clicked.connect(s.go_back)
         self.weights_dock.visibilityChanged.connect(self._on_weights_visibility)
         self.experiments.run_finished.connect(self.training_panel.add_finished_run)
+        self.training.dialog_opened.connect(lambda: layout.preview_training(self))
 
     # --- the Session, shown ----------------------------------------------------------------
     def _show_model(self) -> None:
@@ -319,7 +322,7 @@ class MainWindow(QMainWindow):
                 ask_unsaved()
             return
         self.shutdown()
-        save_layout(self, self.settings)
+        layout.save_layout(self, self.settings)
         event.accept()
 
     def shutdown(self) -> None:

@@ -15,7 +15,7 @@ from convlens.gui.dialogs.train_dialog import DEFAULTS, DataFacts, TrainDialog
 from convlens.gui.services.trainer import Trainer
 from convlens.gui.session import Session
 from convlens.gui.views.training_panel import run_label
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 from torch import nn
 
@@ -49,7 +49,12 @@ def divergence_warning(settings: QSettings, config: TrainConfig) -> str:
 
 
 class TrainingController(QObject):
-    """Asks for the settings, starts the trainer, and tells the Session what it reports."""
+    """Asks for the settings, starts the trainer, and tells the Session what it reports.
+
+    ``dialog_opened`` comes as the Train dialog opens: the window can make room for the run
+    while the user reads it, not in the run's first second."""
+
+    dialog_opened = Signal()
 
     def __init__(
         self,
@@ -93,6 +98,8 @@ class TrainingController(QObject):
         self.dialog = TrainDialog(config, from_current, self._parent, facts, warning, rows)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.open()
+        self.dialog_opened.emit()
+        QTimer.singleShot(0, self.trainer.prepare)  # once the dialog has painted
 
     def _on_dialog_accepted(self) -> None:
         config, from_current = self.dialog.config(), self.dialog.from_current()

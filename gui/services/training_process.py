@@ -50,6 +50,14 @@ class TrainingProcess:
                     return process
         return cls()
 
+    @classmethod
+    def warm(cls) -> None:
+        """One idle process, ready for the next run."""
+        with _IDLE_LOCK:
+            if any(process.is_alive() for process in _IDLE):
+                return
+        cls().give_back()
+
     def give_back(self) -> None:
         """Idle again, for the next run."""
         if self.is_alive():

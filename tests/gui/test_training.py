@@ -121,3 +121,27 @@ def test_missing_mnist_offers_a_download(tiny_window, settings, tmp_path, qtbot)
     question = window.data.question
     assert question.isVisible() and "test set browser needs" in question.text()
     question.button(QMessageBox.StandardButton.Cancel).click()
+
+
+def test_the_train_dialog_makes_room_and_starts_a_process_for_the_run(mnist_window, qtbot):
+    """While the user reads the dialog the curves' docks show and a training process starts;
+    cancelled before any run, the docks go again (the process waits for the next run)."""
+    import multiprocessing
+
+    window = mnist_window
+    assert window.training_dock.isHidden() and window.weights_dock.isHidden()
+    window.actions.train.trigger()
+    assert window.training_dock.isVisible() and window.weights_dock.isVisible()
+    qtbot.waitUntil(
+        lambda: any(p.name == "convlens-training" for p in multiprocessing.active_children()),
+        timeout=TIMEOUT_MS,
+    )
+    window.training.dialog.reject()
+    assert window.training_dock.isHidden() and window.weights_dock.isHidden()
+
+    with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS):
+        start_from_menu(window, qtbot)
+    qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
+    window.actions.train.trigger()
+    window.training.dialog.reject()  # after a run, its curves stay
+    assert window.training_dock.isVisible()
