@@ -42,6 +42,15 @@ from convlens.engine.training import TrainConfig, train
 
 SLOW_SNAPSHOT_S = 0.25  # slowed down, the weights are sent at most this often (every report)
 _COUNT = struct.Struct("<I")  # a frame's count of out-of-band buffers
+# A command's TrainControl method.
+_STEERS = {
+    "pause": "pause",
+    "resume": "resume",
+    "step": "step",
+    "speed": "set_speed",
+    "lr": "set_lr",
+    "stop": "stop",
+}
 
 
 @dataclasses.dataclass
@@ -142,23 +151,14 @@ class _Runner:
 
     def steer(self, command: str, *args) -> None:
         with self._lock:
-            control = self._control
-            if control is None:
-                return  # for a job that has just ended
-            if command == "step":
-                control.step(*args)
-            elif command == "speed":
-                control.set_speed(*args)
-            elif command == "lr":
-                control.set_lr(*args)
-            else:  # pause, resume, stop
-                getattr(control, command)()
+            if self._control is not None:  # None: for a job that has just ended
+                getattr(self._control, _STEERS[command])(*args)
 
     def run(self, job: TrainJob, control: TrainControl) -> None:
         report = self._report
         try:
             torch.set_num_threads(job.threads)
-            self._train(job, control, report)
+            self._train(job, control)
         except DivergenceError as error:
             report("diverged", str(error))
             report("failed", str(error))
@@ -170,7 +170,8 @@ class _Runner:
                     self._control = None
             report("done")
 
-    def _train(self, job: TrainJob, control: TrainControl, report) -> None:
+    def _train(self, job: TrainJob, control: TrainControl) -> None:
+        report = self._report
         model = job.model.network()
         last_snapshot = time.perf_counter()
 
