@@ -37,8 +37,14 @@ def run(control: RemoteControl, process: TrainingProcess, a_job: TrainJob) -> tu
     """Submit ``a_job`` and collect its events on a thread, as the app's relay does."""
     seen: list = []
     connection = control.submit(process, a_job)
-    collect = lambda kind, *payload: seen.append((kind, *payload))  # noqa: E731
-    thread = threading.Thread(target=relay, args=(connection, control, collect), daemon=True)
+
+    def read():
+        try:
+            relay(connection, control, lambda kind, *payload: seen.append((kind, *payload)))
+        except EOFError:  # the test has killed the process
+            pass
+
+    thread = threading.Thread(target=read, daemon=True)
     thread.start()
     return seen, thread
 
@@ -113,9 +119,11 @@ def test_a_crashed_training_process_is_a_message_and_the_next_run_works(mnist_wi
         start_from_menu(window, qtbot, epochs=20)
         with qtbot.waitSignal(window.trainer.progress, timeout=TIMEOUT_MS):
             pass
-        for child in training_processes():
+        for child in training_processes():  # idle ones too
             os.kill(child.pid, signal.SIGSEGV)  # as a crash inside a step would end it
     qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
+    # all of them reaped (by active_children), so a later test never takes a dying one
+    qtbot.waitUntil(lambda: not training_processes(), timeout=TIMEOUT_MS)
     assert "training process ended unexpectedly (exit code -11)" in failed.args[0]
     assert window.last_error == ("Training failed", failed.args[0])
     assert window.session.model is before and not window.session.training
