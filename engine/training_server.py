@@ -89,6 +89,8 @@ class TrainJob:
     config: TrainConfig
     extra: tuple[np.ndarray, np.ndarray] | None = None  # the user's digits
     threads: int = 1
+    paused: bool = False  # from its first step: a pause pressed while the data loaded
+    steps_per_s: float | None = None  # None: full speed
     snapshot_every: float = 1.0  # seconds between weight snapshots at full speed
 
 
@@ -144,7 +146,9 @@ class _Runner:
         send(self._events, (kind, *payload))
 
     def accept(self, job: TrainJob) -> None:
-        control = TrainControl(on_wait=lambda steps: self._report("waiting", steps))
+        control = TrainControl(
+            job.paused, job.steps_per_s, on_wait=lambda steps: self._report("waiting", steps)
+        )
         with self._lock:
             self._control = control
         self.jobs.put((job, control))

@@ -8,6 +8,7 @@ windows never share one; a process that crashed or was killed is never reused.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -88,8 +89,9 @@ class RemoteControl:
     """A TrainControl's calls, for a run in a training process: each is sent as a command,
     and what the loop did (its steps, its rests in a pause) comes back from the relay.
 
-    Calls made before the run reaches the process (while the data loads) are kept and sent
-    after the job, in order, so a pause pressed at once still holds the first step.
+    Calls made before the run reaches the process (while the data loads) go with the job: the
+    pause and the speed as its state, so a pause pressed at once holds the first step; the
+    others are sent right behind it, in order.
     """
 
     def __init__(self):
@@ -153,7 +155,8 @@ class RemoteControl:
         with self._condition:
             if self._cancelled:
                 return None
-            process.send("train", job)
+            state = dataclasses.replace(job, paused=self.paused, steps_per_s=self.steps_per_s)
+            process.send("train", state)
             for command in self._queued:
                 process.send(*command)
             self._process, self._queued = process, []
