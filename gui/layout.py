@@ -3,11 +3,15 @@ the pen. The first time, the window takes most of the screen it opens on."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 SCREEN_SHARE = 0.92  # of the screen's available area, the first time
+TRAINING_SHARE = 0.4  # of the window's height, for the Training dock below the network
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
 
 def make_dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
@@ -19,15 +23,39 @@ def make_dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget
 
 
 def place_docks(window: QMainWindow) -> None:
-    """Explain on the right, beside the network (its tables are tall); Training and
-    Weights as tabs below, shown when a run starts (a saved layout overrides)."""
+    """The input column on the left, the window's full height: a dock fixed in place, so that
+    the docks below share the network's height, not the column's (it needs 627 px).
+    Explain on the right, beside the network (its tables are tall); Training and Weights as
+    tabs below, shown when a run starts (a saved layout overrides)."""
+    left = Qt.DockWidgetArea.LeftDockWidgetArea
+    column = window.input_dock
+    column.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+    column.setTitleBarWidget(QWidget())  # no title: it is part of the window
+    window.addDockWidget(left, column)
+    for corner in (Qt.Corner.TopLeftCorner, Qt.Corner.BottomLeftCorner):
+        window.setCorner(corner, left)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.explain_dock)
-    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
     for dock in (window.training_dock, window.weights_dock):
-        window.addDockWidget(bottom, dock)
+        window.addDockWidget(BOTTOM, dock)
     window.tabifyDockWidget(window.training_dock, window.weights_dock)
     window.training_dock.hide()
     window.weights_dock.hide()
+
+
+def show_training(window) -> None:
+    """The Training dock in front, Weights a tab beside it; back in sight below the network,
+    two fifths of the window's height (the input column beside keeps its own)."""
+    docks = (window.training_dock, window.weights_dock)
+    first = all(dock.isHidden() for dock in docks)
+    for dock in docks:
+        dock.show()
+    window.training_dock.raise_()
+    if first and window.dockWidgetArea(window.training_dock) == BOTTOM:
+        height = int(window.height() * TRAINING_SHARE)  # once laid out, the size holds
+        resize = partial(
+            window.resizeDocks, [window.training_dock], [height], Qt.Orientation.Vertical
+        )
+        QTimer.singleShot(0, resize)
 
 
 def preview_training(window) -> None:
@@ -37,16 +65,14 @@ def preview_training(window) -> None:
     docks = (window.training_dock, window.weights_dock)
     if not all(dock.isHidden() for dock in docks):
         return
-    for dock in docks:
-        dock.show()
-    window.training_dock.raise_()
+    show_training(window)
 
     def cancelled():
         if window.session.run is None:
             for dock in docks:
                 dock.hide()
 
-    window.training.dialog.rejected.connect(cancelled)
+    window.training.dialog.rejected.connect(cancelled, Qt.ConnectionType.SingleShotConnection)
 
 
 def fit_to_screen(window: QMainWindow) -> None:
@@ -66,20 +92,16 @@ def restore_layout(window, settings: QSettings) -> None:
         fit_to_screen(window)
     state = settings.value("window/state")
     if state is None or not window.restoreState(state):
-        # a quarter of the width for explanations; only once laid out does the size hold
+        # the input column as narrow as it goes, a quarter of the width for explanations;
+        # only once laid out does the size hold
+        docks = [window.input_dock, window.explain_dock]
         QTimer.singleShot(
             0,
-            lambda: window.resizeDocks(
-                [window.explain_dock], [window.width() // 4], Qt.Orientation.Horizontal
-            ),
+            lambda: window.resizeDocks(docks, [1, window.width() // 4], Qt.Orientation.Horizontal),
         )
-    for key, splitter in (("splitter", window.splitter), ("network", window.network_split)):
-        saved = settings.value(f"window/{key}")
-        if saved is None or not splitter.restoreState(saved):
-            if key == "splitter":
-                splitter.setSizes([300, window.width() - 300])
-            else:
-                splitter.setSizes([window.height() // 2] * 2)
+    saved = settings.value("window/network")
+    if saved is None or not window.network_split.restoreState(saved):
+        window.network_split.setSizes([window.height() // 2] * 2)
     brush = settings.value("canvas/brush", window.canvas.brush_size, type=int)
     window.inputs.brush_slider.setValue(brush)
 
@@ -87,7 +109,6 @@ def restore_layout(window, settings: QSettings) -> None:
 def save_layout(window, settings: QSettings) -> None:
     settings.setValue("window/geometry", window.saveGeometry())
     settings.setValue("window/state", window.saveState())
-    settings.setValue("window/splitter", window.splitter.saveState())
     settings.setValue("window/network", window.network_split.saveState())
     settings.setValue("canvas/brush", window.canvas.brush_size)
     settings.sync()

@@ -75,12 +75,8 @@ class MainWindow(QMainWindow):
         self.network_split.setChildrenCollapsible(False)
         self.network_split.setStretchFactor(0, 1)  # a resize shares out between the two
         self.network_split.setStretchFactor(1, 1)
-        self.splitter = QSplitter()
-        self.splitter.addWidget(self.inputs)
-        self.splitter.addWidget(self.network_split)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        self.setCentralWidget(self.network_split)
+        self.input_dock = layout.make_dock(self, "Input", "input_dock", self.inputs)
         self.explain_view = ExplainView()
         self.training_panel = TrainingPanel()
         self.weights_view = WeightsView()
@@ -232,11 +228,7 @@ class MainWindow(QMainWindow):
             self._shown_run = run
             self.training_panel.start_run(run.title, run.label)
             self.weights_view.clear_gradients()
-            self.training_dock.show()
-            self.training_dock.raise_()
-            if self.weights_dock.isHidden():
-                self.weights_dock.show()  # a tab beside the curves, which stay in front
-                self.training_dock.raise_()
+            layout.show_training(self)
         if run is not None:
             note = run.note or run.title
             evaluation = s.evaluation if s.run_model_is_current() else None

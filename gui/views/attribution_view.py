@@ -84,7 +84,7 @@ class AttributionView(QWidget):
         patch.addWidget(self.stride)
         form.addRow("Patch", patch)
         self.map = OverlayView("attribution")
-        self.map.setMinimumSize(220, 200)
+        self.map.setMinimumSize(220, 110)
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         self.point = QLabel("")

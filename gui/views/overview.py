@@ -49,6 +49,7 @@ LINKS_INK = 1500  # the lines between two layers share this much opacity (255 = 
 SELECTED = QColor(255, 236, 150)
 HEADING_ROOM = 14.0  # scene units above the maps kept for the headings, at least
 HEADING_GAP = 8  # pixels between two headings on one row
+LEFT = -4.0  # scene x where the view's range begins
 
 
 class NetworkOverview(pg.GraphicsLayoutWidget):
@@ -104,7 +105,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
 
     def _set_range(self) -> None:
         bottom = COLUMN_HEIGHT + 8
-        self.view.setRange(QRectF(-4, self._top, self._width, bottom - self._top), padding=0)
+        self.view.setRange(QRectF(LEFT, self._top, self._width, bottom - self._top), padding=0)
 
     def place_headings(self) -> None:
         """The headings in as few rows as keep them apart at the present zoom (narrow
@@ -116,16 +117,18 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
             height = COLUMN_HEIGHT + 8 - self._top
             unit = max(self._width / size.width(), height / size.height())  # scene per pixel
             ends: list[float] = []  # where each row of headings ends so far
-            rows = []
+            places = []
             for heading, centre in self.headings:
                 half = heading.boundingRect().width() * unit / 2
+                # the first and last headings stay inside the view, however narrow
+                centre = min(max(centre, LEFT + half), LEFT + self._width - half)
                 row = next((r for r, end in enumerate(ends) if centre - half >= end), len(ends))
                 if row == len(ends):
                     ends.append(0.0)
                 ends[row] = centre + half + HEADING_GAP * unit
-                rows.append(row)
+                places.append((centre, row))
             line = (self.headings[0][0].boundingRect().height() + 1) * unit  # 1 px apart
-            for (heading, centre), row in zip(self.headings, rows, strict=True):
+            for (heading, _), (centre, row) in zip(self.headings, places, strict=True):
                 heading.setPos(centre, -(row + 1) * line - 2)  # row 0 nearest the maps
             # (a view squeezed too short to hold them would grow its rows without end)
             top = max(min(-len(ends) * line - 4, -HEADING_ROOM), -COLUMN_HEIGHT / 2)

@@ -80,10 +80,11 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setBackground("w")
         self.plots = {
-            "loss": self.addPlot(row=0, col=0, title="Loss"),
-            "accuracy": self.addPlot(row=0, col=1, title="Accuracy"),
+            "loss": self.addPlot(row=0, col=0),
+            "accuracy": self.addPlot(row=0, col=1),
         }
-        for plot in self.plots.values():
+        for name, plot in self.plots.items():
+            plot.setLabel("left", name)  # not a title: on a laptop every row of pixels counts
             plot.setMenuEnabled(False)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.disableAutoRange()
@@ -91,15 +92,12 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plots["loss"].setYRange(0, 2.5, padding=0)
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
-        self.legends = {}  # outside the plots: a row under each, naming the line styles
-        for col, name in enumerate(self.plots):
-            legend = pg.LegendItem(colCount=3)
-            self.addItem(legend, row=1, col=col)
-            for plot, style, text in LINES.values():
-                if plot == name:
-                    sample = pg.PlotDataItem(pen=pg.mkPen("#444", width=2, style=style))
-                    legend.addItem(sample, text)
-            self.legends[name] = legend
+        # outside the plots, one row under both: a line style means the same in each
+        self.legend = pg.LegendItem(colCount=3)
+        self.addItem(self.legend, row=1, col=0, colspan=2)
+        for style, text in {style: text for _, style, text in LINES.values()}.items():
+            sample = pg.PlotDataItem(pen=pg.mkPen("#444", width=2, style=style))
+            self.legend.addItem(sample, text)
         self.run_list = QListWidget()
         self.run_list.setWordWrap(True)  # a run's name is long: wrapped, never cut
         self.run_list.setResizeMode(QListWidget.ResizeMode.Adjust)
@@ -109,6 +107,17 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
         self.live: RunCurves | None = None
         self.x_axis = "seen"
         self.set_x_axis("seen")
+
+    def set_stacked(self, stacked: bool) -> None:
+        """Loss above accuracy, the legend in two columns under both (a narrow panel), or
+        side by side over a legend in one row."""
+        layout = self.ci
+        accuracy = self.plots["accuracy"]
+        for item in (accuracy, self.legend):
+            layout.removeItem(item)
+        layout.addItem(accuracy, row=1 if stacked else 0, col=0 if stacked else 1)
+        layout.addItem(self.legend, row=2 if stacked else 1, col=0, colspan=1 if stacked else 2)
+        self.legend.setColumnCount(2 if stacked else 3)
 
     # --- runs ------------------------------------------------------------------------------
     def add_run(self, label: str, columns: dict[str, list] | None = None) -> RunCurves:

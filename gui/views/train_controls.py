@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -70,17 +71,26 @@ class TrainControls(QWidget):
             "Save the chosen run's curves and the confusion matrix as PNG and CSV"
         )
         self.export_button.clicked.connect(self.export_clicked)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.pause_button, self.step_button, QLabel("Speed"), self.speed):
-            layout.addWidget(widget)
-        layout.addSpacing(8)
-        for widget in (QLabel("lr"), self.lr, self.lr_button):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        for widget in (QLabel("x axis"), self.x_axis, self.export_button):
-            layout.addWidget(widget)
+        # four groups side by side, or one above the other where the panel is narrow
+        self.groups = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.groups.setContentsMargins(0, 0, 0, 0)
+        for widgets in (
+            (self.pause_button, self.step_button),
+            (QLabel("Speed"), self.speed),
+            (QLabel("lr"), self.lr, self.lr_button),
+            (QLabel("x axis"), self.x_axis, self.export_button),
+        ):
+            group = QHBoxLayout()
+            for widget in widgets:
+                group.addWidget(widget)
+            group.addStretch(1)
+            self.groups.addLayout(group)
         self.set_running(False)
+
+    def set_stacked(self, stacked: bool) -> None:
+        """The groups of buttons one above the other (True) or side by side."""
+        direction = QBoxLayout.Direction
+        self.groups.setDirection(direction.TopToBottom if stacked else direction.LeftToRight)
 
     def set_running(self, running: bool) -> None:
         """A run goes on (the run buttons work) or not (they rest, unpaused)."""

@@ -8,10 +8,11 @@ from convlens.engine.training import Evaluation, Progress, TrainConfig
 from convlens.gui.views.confusion_view import ConfusionView
 from convlens.gui.views.run_curves import RunCurves, RunCurvesView
 from convlens.gui.views.train_controls import TrainControls
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -58,7 +59,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.controls = TrainControls()
         self.curves = RunCurvesView()
-        self.curves.setMinimumSize(360, 110)
+        self.curves.setMinimumSize(240, 110)
         self.run_list = self.curves.run_list
         self.run_list.setMinimumWidth(160)
         self.controls.x_axis_changed.connect(self.curves.set_x_axis)
@@ -67,8 +68,11 @@ class TrainingPanel(QWidget):
         self.status.setWordWrap(True)
         self.confusion = ConfusionView()
         self.confusion.setMinimumSize(180, 110)
-        self.keep_button = QPushButton("Keep the new model")
-        self.revert_button = QPushButton("Go back to the previous one")
+        # short names: the verdict's column is narrow; the question above says it in full
+        self.keep_button = QPushButton("Keep")
+        self.keep_button.setToolTip("Keep the model this run trained")
+        self.revert_button = QPushButton("Go back")
+        self.revert_button.setToolTip("Go back to the model from before the run")
         self.keep_button.clicked.connect(self.keep_clicked)
         self.revert_button.clicked.connect(self.revert_clicked)
 
@@ -82,14 +86,48 @@ class TrainingPanel(QWidget):
         side_layout.addLayout(buttons)
         side_layout.addWidget(self.confusion, 1)
         self.splitter = QSplitter()
-        for widget, stretch in ((self.curves, 5), (self.run_list, 2), (side, 2)):
+        for widget in (self.curves, self.run_list, side):
             self.splitter.addWidget(widget)
-            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.controls)
         layout.addWidget(self.splitter, 1)
+        # the panel may be narrower than its side-by-side layout: it then stacks (resizeEvent)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.stacked = False
+        self._wide_minimum = layout.minimumSize()
+        self._stack(True)
+        self._stacked_minimum = layout.minimumSize()
+        self._stack(False)
         self.set_decision_visible(False)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the stacked layout; as low as the layout in use."""
+        height = (self._stacked_minimum if self.stacked else self._wide_minimum).height()
+        return QSize(self._stacked_minimum.width(), height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._stack(event.size().width() < self._wide_minimum.width())
+
+    def _stack(self, stacked: bool) -> None:
+        """The controls, the curves, the run list and the verdict one above the other (a
+        dock beside the explanations), or side by side (a dock below the network)."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        self.controls.set_stacked(stacked)
+        self.curves.set_stacked(stacked)
+        orientation = Qt.Orientation
+        self.splitter.setOrientation(orientation.Vertical if stacked else orientation.Horizontal)
+        # side by side the curves take most of the width; stacked, the matrix needs its height
+        stretches = (6, 1, 3) if stacked else (5, 2, 2)
+        for index, stretch in enumerate(stretches):
+            self.splitter.setStretchFactor(index, stretch)
+        self.splitter.setSizes([1000 * stretch for stretch in stretches])  # scaled to fit
+        for widget in (self.controls, self.splitter, self):
+            widget.updateGeometry()
+        self.layout().invalidate()
 
     def start_run(self, title: str, label: str = "") -> None:
         """New, empty curves for the run that starts; ``label`` (see ``run_label``) names it
@@ -141,6 +179,8 @@ class TrainingPanel(QWidget):
             self.confusion.set_matrix(evaluation.confusion)
         else:
             self.confusion.clear_matrix()
+        if decide:
+            text += "\nKeep the new model, or go back to the previous one?"
         self.status.setText(text)
         self.set_decision_visible(decide)
 

@@ -184,3 +184,29 @@ def test_the_layer_detail_fits_without_scrolling_on_a_laptop_screen(first_start,
                 rect = QRect(view.mapTo(maps.viewport(), QPoint(0, 0)), view.size())
                 assert area.contains(rect), (panel.info.index, rect, area)
                 assert view.height() >= view.minimumHeight() > 40
+
+
+def test_the_training_dock_opens_below_the_network_on_a_laptop_screen(mnist_window, qtbot):
+    """Train > Train... at 1366x768: the Training dock comes under the network, not under the
+    input column, so the window stays on the screen, the column keeps its place and the
+    panel has room for its controls side by side."""
+    window = mnist_window
+    window.resize(*LAPTOP)
+    qtbot.waitUntil(lambda: window.width() <= LAPTOP[0])
+    column, size = _rect(window.inputs, window), window.size()
+    window.actions.train.trigger()
+    window.training.dialog.hide()  # the dialog stays open; the window behind is what counts
+    QApplication.processEvents()
+    panel = window.training_panel
+    assert window.size() == size  # as small as the column lets it be: 1256x672 here
+    assert _rect(window.inputs, window) == column
+    dock = _rect(window.training_dock, window)
+    assert dock.left() >= column.right() and dock.top() > _rect(window.overview, window).bottom()
+    assert window.rect().contains(dock) and not panel.stacked
+    controls = panel.controls
+    parts = [controls.pause_button, controls.step_button, controls.speed, controls.lr]
+    parts += [controls.export_button, panel.curves, panel.run_list, panel.confusion]
+    for part in parts:
+        assert _rect(panel, window).contains(_rect(part, window)), type(part).__name__
+    assert window.rect().contains(_rect(window.statusBar(), window))
+    window.training.dialog.reject()

@@ -4,7 +4,8 @@ import numpy as np
 from convlens.engine.history import curves
 from convlens.engine.training import Evaluation, Progress, TrainConfig
 from convlens.gui.views.training_panel import TrainingPanel, run_label
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication
 
 
 def report(step: int, loss: float, val: float | None = None, steps: int = 10) -> Progress:
@@ -119,8 +120,41 @@ def test_the_verdict_and_the_question(qtbot):
 def test_the_legend_sits_outside_the_plots(qtbot):
     panel = TrainingPanel()
     qtbot.addWidget(panel)
-    for name, plot in panel.curves.plots.items():
-        legend = panel.curves.legends[name]
+    legend = panel.curves.legend
+    for plot in panel.curves.plots.values():
         assert legend.parentItem() is not plot and legend not in plot.items
-        texts = [label.text for _, label in legend.items]
-        assert texts[:2] == ["training (running mean)", "validation"]
+    texts = [label.text for _, label in legend.items]
+    assert texts == ["training (running mean)", "validation", "regularization term"]
+
+
+def test_a_narrow_panel_stacks_its_parts(qtbot):
+    """Docked beside the network the panel is narrow: its buttons, the curves (loss above
+    accuracy), the run list and the verdict go one above the other, all in sight; wide
+    again, side by side."""
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    narrow = panel.minimumSizeHint().width()
+    assert narrow < 400
+    panel.resize(narrow, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.stacked
+    c = panel.controls
+    parts = [c.pause_button, c.step_button, c.speed, c.lr, c.lr_button, c.x_axis, c.export_button]
+    rects = [QRect(part.mapTo(panel, QPoint(0, 0)), part.size()) for part in parts]
+    for part, rect in zip(parts, rects, strict=True):
+        assert panel.rect().contains(rect), type(part).__name__
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            assert not a.intersects(b), (a, b)
+    loss, accuracy = (plot.sceneBoundingRect() for plot in panel.curves.plots.values())
+    assert accuracy.top() >= loss.bottom()
+    tops = [
+        w.mapTo(panel, QPoint(0, 0)).y() for w in (panel.curves, panel.run_list, panel.confusion)
+    ]
+    assert tops == sorted(tops)
+    panel.resize(1000, 300)
+    QApplication.processEvents()
+    assert not panel.stacked
+    loss, accuracy = (plot.sceneBoundingRect() for plot in panel.curves.plots.values())
+    assert accuracy.left() >= loss.right()
