@@ -59,6 +59,10 @@ class TrainControl:
     def steps_per_s(self) -> float | None:
         return self._steps_per_s
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
     def pause(self) -> None:
         """Stop before the next step until ``resume`` (or ``step``, for one batch)."""
         with self._condition:

@@ -11,13 +11,15 @@ lock), weights as NumPy arrays, never as pickled tensors (whose unpickling is a
 ``torch.load``). Both ends of the pipes are this program's own: nothing read from a file or
 from another user is ever unpickled.
 
-Commands: ``("train", TrainJob)``, then for the running job ``("pause",)``, ``("resume",)``,
-``("step", n)``, ``("speed", steps_per_s | None)``, ``("lr", lr)`` and ``("stop",)`` (the
-model so far is still evaluated). A run that must end at once is ended by ending the process.
-Events: ``progress`` (a Progress), ``snapshot`` (the weights), ``waiting`` (the loop rests
-in a pause; the steps taken), ``diverged``, ``failed`` (a message for the user), ``finished``
-(a PortableModel, the TrainResult, the Evaluation and the config it ran with), and always
-last ``done``.
+Commands: ``("train", job)`` (a TrainJob or a SweepJob), then for the running job
+``("pause",)``, ``("resume",)``, ``("step", n)``, ``("speed", steps_per_s | None)``,
+``("lr", lr)`` and ``("stop",)`` (a run's model so far is still evaluated). A job that must
+end at once is ended by ending the process.
+Events of a TrainJob: ``progress`` (a Progress), ``snapshot`` (the weights), ``waiting`` (the
+loop rests in a pause; the steps taken), ``diverged``, ``failed`` (a message for the user),
+``finished`` (a PortableModel, the TrainResult, the Evaluation and the config it ran with).
+Of a SweepJob: ``run_progress`` (the run's index, a Progress), ``sweep_run`` (a SweepRun whose
+model is a PortableModel) and ``failed``. Always last: ``done``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ import queue
 import struct
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -38,6 +42,7 @@ from convlens.engine.divergence import DivergenceError
 from convlens.engine.evaluation import evaluate
 from convlens.engine.network import Network
 from convlens.engine.spec import Architecture
+from convlens.engine.sweep import sweep
 from convlens.engine.training import TrainConfig, train
 
 SLOW_SNAPSHOT_S = 0.25  # slowed down, the weights are sent at most this often (every report)
@@ -93,6 +98,75 @@ class TrainJob:
     steps_per_s: float | None = None  # None: full speed
     snapshot_every: float = 1.0  # seconds between weight snapshots at full speed
 
+    def with_state(self, paused: bool, steps_per_s: float | None) -> TrainJob:
+        """This job, to start paused or slowed as the user asked while its data loaded."""
+        return dataclasses.replace(self, paused=paused, steps_per_s=steps_per_s)
+
+    def execute(self, control: TrainControl, report: Callable[..., None]) -> None:
+        model = self.model.network()
+        last_snapshot = time.perf_counter()
+
+        def on_progress(progress) -> None:
+            nonlocal last_snapshot
+            report("progress", progress)
+            now = time.perf_counter()
+            every = SLOW_SNAPSHOT_S if control.steps_per_s is not None else self.snapshot_every
+            if control.paused or now - last_snapshot >= every:
+                last_snapshot = now
+                report("snapshot", weights_of(model))
+
+        extra = None if self.extra is None else tuple(map(torch.from_numpy, self.extra))
+        result = train(
+            model,
+            torch.from_numpy(self.images),
+            torch.from_numpy(self.labels),
+            self.config,
+            progress=on_progress,
+            control=control,
+            extra=extra,
+        )
+        model.to("cpu").eval()
+        evaluation = evaluate(
+            model, torch.from_numpy(self.test_images), torch.from_numpy(self.test_labels)
+        )
+        report("finished", PortableModel.of(model), result, evaluation, self.config)
+
+
+@dataclasses.dataclass
+class SweepJob:
+    """An experiment (engine.sweep): one run per value of ``setting``, each sent as it ends.
+    It runs at full speed, unpaused: only ``stop`` steers it."""
+
+    architecture: Architecture
+    config: TrainConfig
+    setting: str
+    values: list
+    layer: int | None
+    images: np.ndarray
+    labels: np.ndarray
+    threads: int = 1
+    paused: ClassVar[bool] = False
+    steps_per_s: ClassVar[float | None] = None
+
+    def with_state(self, paused: bool, steps_per_s: float | None) -> SweepJob:
+        return self
+
+    def execute(self, control: TrainControl, report: Callable[..., None]) -> None:
+        runs = sweep(
+            self.architecture,
+            self.config,
+            self.setting,
+            self.values,
+            torch.from_numpy(self.images),
+            torch.from_numpy(self.labels),
+            self.layer,
+            progress=lambda index, progress: report("run_progress", index, progress),
+            should_stop=lambda: control.stopped,
+        )
+        for run in runs:
+            model = None if run.model is None else PortableModel.of(run.model)
+            report("sweep_run", dataclasses.replace(run, model=model))
+
 
 def send(connection: Connection, message: tuple) -> None:
     """One frame: the number of buffers and the pickle, then each array's buffer."""
@@ -138,14 +212,14 @@ class _Runner:
 
     def __init__(self, events: Connection):
         self._events = events
-        self.jobs: queue.Queue[tuple[TrainJob, TrainControl]] = queue.Queue()
+        self.jobs: queue.Queue[tuple[TrainJob | SweepJob, TrainControl]] = queue.Queue()
         self._lock = threading.Lock()  # guards the current job's control
         self._control: TrainControl | None = None
 
     def _report(self, kind: str, *payload) -> None:
         send(self._events, (kind, *payload))
 
-    def accept(self, job: TrainJob) -> None:
+    def accept(self, job: TrainJob | SweepJob) -> None:
         control = TrainControl(
             job.paused, job.steps_per_s, on_wait=lambda steps: self._report("waiting", steps)
         )
@@ -158,11 +232,11 @@ class _Runner:
             if self._control is not None:  # None: for a job that has just ended
                 getattr(self._control, _STEERS[command])(*args)
 
-    def run(self, job: TrainJob, control: TrainControl) -> None:
+    def run(self, job: TrainJob | SweepJob, control: TrainControl) -> None:
         report = self._report
         try:
             torch.set_num_threads(job.threads)
-            self._train(job, control)
+            job.execute(control, report)
         except DivergenceError as error:
             report("diverged", str(error))
             report("failed", str(error))
@@ -173,33 +247,3 @@ class _Runner:
                 if self._control is control:
                     self._control = None
             report("done")
-
-    def _train(self, job: TrainJob, control: TrainControl) -> None:
-        report = self._report
-        model = job.model.network()
-        last_snapshot = time.perf_counter()
-
-        def on_progress(progress) -> None:
-            nonlocal last_snapshot
-            report("progress", progress)
-            now = time.perf_counter()
-            every = SLOW_SNAPSHOT_S if control.steps_per_s is not None else job.snapshot_every
-            if control.paused or now - last_snapshot >= every:
-                last_snapshot = now
-                report("snapshot", weights_of(model))
-
-        extra = None if job.extra is None else tuple(map(torch.from_numpy, job.extra))
-        result = train(
-            model,
-            torch.from_numpy(job.images),
-            torch.from_numpy(job.labels),
-            job.config,
-            progress=on_progress,
-            control=control,
-            extra=extra,
-        )
-        model.to("cpu").eval()
-        evaluation = evaluate(
-            model, torch.from_numpy(job.test_images), torch.from_numpy(job.test_labels)
-        )
-        report("finished", PortableModel.of(model), result, evaluation, job.config)

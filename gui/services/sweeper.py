@@ -1,22 +1,24 @@
-"""Experiments off the GUI thread: a worker that runs engine.sweep (in a ``Job``, which owns
-it and its thread), and the estimate of the time a sweep has left.
+"""Experiments in a training process (``training_process``): a worker that relays
+engine.sweep run there (in a ``Job``, which owns it and its thread), and the estimate of the
+time a sweep has left.
 
 The worker only forwards what the engine's generator yields (one SweepRun per value) and
-reports (the running run's Progress); stopping sets the engine's ``should_stop`` flag, so the
-run under way ends at its next step and the finished runs stay where they were delivered.
+reports (the running run's Progress); stopping is sent to the process, so the run under way
+ends at its next step and the finished runs stay where they were delivered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 
-import torch
 from convlens.engine.mnist import Mnist
 from convlens.engine.spec import Architecture
-from convlens.engine.sweep import sweep
 from convlens.engine.training import Progress, TrainConfig
+from convlens.engine.training_server import SweepJob
 from convlens.gui.services.trainer import TRAINING_THREADS
+from convlens.gui.services.training_process import RemoteControl, run_in_process
 from convlens.gui.services.workers import Worker
 from PySide6.QtCore import Signal
 
@@ -33,7 +35,8 @@ def time_left(index: int, count: int, progress: Progress, finished: Sequence[flo
 
 
 class SweepWorker(Worker):
-    """Runs one sweep; ``run_done`` carries each engine.sweep.SweepRun as it ends."""
+    """Relays one sweep in a training process; ``run_done`` carries each SweepRun as it ends
+    (its model a Network again)."""
 
     progress = Signal(int, object)  # run index, Progress
     run_done = Signal(object)  # SweepRun
@@ -48,20 +51,32 @@ class SweepWorker(Worker):
         load_data: Callable[[], Mnist],
     ):
         super().__init__()
-        self._args = (architecture, config, setting, list(values))
-        self._layer = layer
+        self._args = (architecture, config, setting, list(values), layer)
         self._load_data = load_data
+        self.control = RemoteControl()
+
+    def stop(self) -> None:
+        super().stop()
+        self.control.stop()  # the run under way ends at its next step
+
+    def cancel(self) -> None:
+        """End the sweep now: its process is killed."""
+        super().stop()
+        self.control.cancel()
 
     def work(self) -> None:
-        torch.set_num_threads(TRAINING_THREADS)  # one core stays the GUI's (see trainer)
         data = self._load_data()
-        runs = sweep(
-            *self._args,
-            torch.from_numpy(data.train_images),
-            torch.from_numpy(data.train_labels),
-            self._layer,
-            progress=self.progress.emit,
-            should_stop=self.should_stop,
-        )
-        for run in runs:
-            self.run_done.emit(run)
+        if self.should_stop():
+            return
+        job = SweepJob(*self._args, data.train_images, data.train_labels, TRAINING_THREADS)
+        run_in_process(job, self.control, self._on_event)
+
+    def _on_event(self, kind: str, *payload) -> None:
+        if kind == "run_progress":
+            self.progress.emit(*payload)
+        elif kind == "sweep_run":
+            run = payload[0]
+            model = None if run.model is None else run.model.network()
+            self.run_done.emit(dataclasses.replace(run, model=model))
+        else:  # failed
+            self.failed.emit(*payload)

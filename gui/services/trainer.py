@@ -17,7 +17,7 @@ from convlens.engine.mnist import Mnist
 from convlens.engine.network import Network
 from convlens.engine.training import TrainConfig
 from convlens.engine.training_server import PortableModel, TrainJob
-from convlens.gui.services.training_process import RemoteControl, TrainingProcess, relay
+from convlens.gui.services.training_process import RemoteControl, TrainingProcess, run_in_process
 from convlens.gui.services.workers import Job, Worker
 from PySide6.QtCore import QObject, Signal
 
@@ -78,7 +78,7 @@ class TrainWorker(Worker):
         self.control.stop()  # wakes a paused or slowed loop at once
 
     def cancel(self) -> None:
-        """End the run now and skip the evaluation (the window is closing)."""
+        """End the run now and skip the evaluation."""
         super().stop()
         self.control.cancel()
 
@@ -103,20 +103,7 @@ class TrainWorker(Worker):
             TRAINING_THREADS,
             self._snapshot_every,
         )
-        process = TrainingProcess.take()
-        connection = self.control.submit(process, job)
-        if connection is None:
-            return  # cancelled while the data loaded
-        try:
-            relay(connection, self.control, self._on_event)
-        except (EOFError, OSError):
-            if self.control.cancelled():
-                return
-            raise RuntimeError(
-                f"The training process ended unexpectedly (exit code {process.exit_code()}). "
-                "The model in the window is as it was before the run."
-            ) from None
-        process.give_back()
+        run_in_process(job, self.control, self._on_event)
 
     def _on_event(self, kind: str, *payload) -> None:
         if kind == "progress":
@@ -222,8 +209,6 @@ class Trainer(QObject):
 
     def shutdown(self) -> None:
         """Cancel (no evaluation) and release the thread (the window is closing)."""
-        if self.job.worker is not None:
-            self.job.worker.cancel()
         self.job.shutdown()
 
     def _on_finished(self, result, evaluation) -> None:

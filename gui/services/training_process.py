@@ -8,7 +8,6 @@ windows never share one; a process that crashed or was killed is never reused.
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from multiprocessing.connection import Connection
 
 from convlens.engine import training_server
 from convlens.engine.control import check_lr, check_speed
-from convlens.engine.training_server import TrainJob, receive, send
+from convlens.engine.training_server import SweepJob, TrainJob, receive, send
 
 # spawn, not fork: a forked copy of the GUI would inherit Qt's threads' locks mid-use.
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -150,13 +149,12 @@ class RemoteControl:
             return self._condition.wait_for(lambda: self._ended or self._resting, timeout)
 
     # Called from the relay thread
-    def submit(self, process: TrainingProcess, job: TrainJob) -> Connection | None:
+    def submit(self, process: TrainingProcess, job: TrainJob | SweepJob) -> Connection | None:
         """Send ``job`` and the calls made so far; its events' pipe, None when cancelled."""
         with self._condition:
             if self._cancelled:
                 return None
-            state = dataclasses.replace(job, paused=self.paused, steps_per_s=self.steps_per_s)
-            process.send("train", state)
+            process.send("train", job.with_state(self.paused, self.steps_per_s))
             for command in self._queued:
                 process.send(*command)
             self._process, self._queued = process, []
@@ -205,3 +203,26 @@ def relay(connection: Connection, control: RemoteControl, on_event: Callable[...
             on_event(kind, *payload)
     finally:
         control.ended()
+
+
+def run_in_process(
+    job: TrainJob | SweepJob, control: RemoteControl, on_event: Callable[..., None]
+) -> None:
+    """Run ``job`` in an idle training process (or a new one) and hand its events to
+    ``on_event`` (see ``relay``); the process is kept for the next job. A process that ends
+    mid-job, unless ``control`` cancelled it, is a RuntimeError with its exit code."""
+    process = TrainingProcess.take()
+    connection = control.submit(process, job)
+    if connection is None:
+        process.give_back()  # cancelled while the data loaded
+        return
+    try:
+        relay(connection, control, on_event)
+    except (EOFError, OSError):
+        if control.cancelled():
+            return
+        raise RuntimeError(
+            f"The training process ended unexpectedly (exit code {process.exit_code()}). "
+            "The model in the window is as it was before the run."
+        ) from None
+    process.give_back()

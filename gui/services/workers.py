@@ -31,6 +31,10 @@ class Worker(QObject):
     def stop(self) -> None:
         self._stop = True
 
+    def cancel(self) -> None:
+        """Stop as soon as possible, the result unwanted (the window is closing)."""
+        self.stop()
+
     def should_stop(self) -> bool:
         return self._stop
 
@@ -87,13 +91,13 @@ class Job(QObject):
             self.worker.stop()
 
     def shutdown(self, wait_ms: int = SHUTDOWN_WAIT_MS) -> None:
-        """Stop, deliver nothing more, wait for the thread at most ``wait_ms`` and release
+        """Cancel, deliver nothing more, wait for the thread at most ``wait_ms`` and release
         it (the window is closing)."""
         if self.thread is None:
             return
         for name, slot in self._slots.items():
             getattr(self.worker, name).disconnect(slot)
-        self.stop()
+        self.worker.cancel()
         if self.thread.wait(wait_ms):
             self._on_thread_finished()
         else:  # a QThread destroyed while running aborts the process: keep it until it ends

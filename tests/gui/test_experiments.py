@@ -1,10 +1,14 @@
 """Train ▸ Experiment… on the shipped MNIST subset: tiny real sweeps of a few hundred images."""
 
+import os
+import signal
+
 import pytest
 import torch
 from convlens.engine import history
 from convlens.engine.evaluation import evaluate
 from convlens.engine.experiments import EXPERIMENTS
+from convlens.engine.sweep import sweep
 from convlens.engine.training import Progress
 from convlens.gui.dialogs.experiment_dialog import duration
 from convlens.gui.services.mnist_source import FOLDER_KEY
@@ -13,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from tests.gui import test_training
+from tests.gui.test_training_process import training_processes
 
 TIMEOUT_MS = test_training.TIMEOUT_MS
 
@@ -178,3 +183,28 @@ def test_the_time_left_counts_this_run_and_the_ones_after_it():
     assert time_left(0, 3, report, []) == pytest.approx(9 + 2 * 12)
     assert duration(time_left(0, 3, report, [])) == "about 33 s"
     assert duration(time_left(0, 12, report, [])) == "about 2 min"
+
+
+def test_a_sweep_trains_in_a_process_of_its_own_as_engine_sweep_does(mnist_window, qtbot):
+    """The runs that come back equal engine.sweep's run here (weights within 1e-5); a crash
+    of the process mid-sweep is a message in the dialog, the finished runs stay."""
+    window = mnist_window
+    dialog = open_dialog(window, "filters", "2, 4")
+    run_sweep(window, qtbot, dialog)
+    request, data = window.experiments.request, window.source.load()
+    images, labels = torch.from_numpy(data.train_images), torch.from_numpy(data.train_labels)
+    args = (request.architecture, request.config, request.setting, request.values)
+    here = list(sweep(*args, images, labels, request.layer))
+    for there, mine in zip(window.experiments.runs, here, strict=True):
+        assert there.val_accuracy == pytest.approx(mine.val_accuracy, abs=1e-4)
+        for a, b in zip(there.model.parameters(), mine.model.parameters(), strict=True):
+            torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+    dialog = open_dialog(window, "batch_size", "100, 1, 1", images=1000)
+    crash = lambda *_: [os.kill(p.pid, signal.SIGKILL) for p in training_processes()]  # noqa: E731
+    window.experiments.run_finished.connect(crash)  # the second run (1,000 steps) has begun
+    run_sweep(window, qtbot, dialog)
+    qtbot.waitUntil(lambda: not training_processes(), timeout=TIMEOUT_MS)  # all reaped
+    assert [run.value for run in window.experiments.runs] == [100]
+    assert dialog.state.text() == "Failed after 1 of 3 runs."
+    assert "training process ended unexpectedly (exit code -9)" in dialog.problem.text()
