@@ -7,11 +7,12 @@ from functools import partial
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMainWindow, QWidget
 
 SCREEN_SHARE = 0.92  # of the screen's available area, the first time
 TRAINING_SHARE = 0.4  # of the window's height, for the Training dock below the network
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+OVERVIEW_LEAST = 180  # pixels the overview keeps when a layer's detail needs room
 
 
 def make_dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
@@ -30,7 +31,9 @@ def place_docks(window: QMainWindow) -> None:
     left = Qt.DockWidgetArea.LeftDockWidgetArea
     column = window.input_dock
     column.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-    column.setTitleBarWidget(QWidget())  # no title: it is part of the window
+    no_title = QWidget()  # it is part of the window; an empty layout makes it 0 px tall, not
+    QHBoxLayout(no_title).setContentsMargins(0, 0, 0, 0)  # -1 (which the column would lose)
+    column.setTitleBarWidget(no_title)
     window.addDockWidget(left, column)
     for corner in (Qt.Corner.TopLeftCorner, Qt.Corner.BottomLeftCorner):
         window.setCorner(corner, left)
@@ -75,6 +78,17 @@ def preview_training(window) -> None:
     window.training.dialog.rejected.connect(cancelled, Qt.ConnectionType.SingleShotConnection)
 
 
+def fit_detail(window) -> None:
+    """The overview as tall as the user chose (dragging the split), less what the layer's
+    detail needs beyond the rest, down to OVERVIEW_LEAST pixels: a deep layer's panels need
+    no scrolling on a laptop, and the next layer's detail gives the room back."""
+    maps, split = window.maps, window.network_split
+    needed = maps.widget().minimumSizeHint().height() + 2 * maps.frameWidth()
+    total = sum(split.sizes())
+    overview = max(OVERVIEW_LEAST, min(split.property("chosen"), total - needed))
+    split.setSizes([overview, total - overview])
+
+
 def fit_to_screen(window: QMainWindow) -> None:
     """Most of the screen the window opens on, centred in it."""
     screen = window.screen() or QGuiApplication.primaryScreen()
@@ -99,9 +113,12 @@ def restore_layout(window, settings: QSettings) -> None:
             0,
             lambda: window.resizeDocks(docks, [1, window.width() // 4], Qt.Orientation.Horizontal),
         )
+    split = window.network_split
     saved = settings.value("window/network")
-    if saved is None or not window.network_split.restoreState(saved):
-        window.network_split.setSizes([window.height() // 2] * 2)
+    if saved is None or not split.restoreState(saved):
+        split.setSizes([window.height() // 2] * 2)
+    split.setProperty("chosen", split.sizes()[0])  # the overview's height, for fit_detail
+    split.splitterMoved.connect(lambda overview, _: split.setProperty("chosen", overview))
     brush = settings.value("canvas/brush", window.canvas.brush_size, type=int)
     window.inputs.brush_slider.setValue(brush)
 

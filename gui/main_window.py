@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         layer = min(max(layer, 0), len(infos) - 1)
         self.overview.select(layer)
         self.maps.show_layers(detail_of(infos, layer))
+        layout.fit_detail(self)
 
     def _show_run(self) -> None:
         s, run = self.session, self.session.run

@@ -114,7 +114,7 @@ class InputPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
-        hint = QLabel("Draw a digit: left button draws, right button erases")
+        self.hint = hint = QLabel("Draw a digit: left button draws, right button erases")
         hint.setStyleSheet("color: #555")
         hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(hint)

@@ -131,6 +131,7 @@ class MapGrid(ScaledView):
         self.rows = math.ceil(count / self.columns)
         self._pitch = (width * 1.15, height * 1.4)  # room between maps for the numbers
         self.items: list[MapImage] = []
+        self.numbers: list[PlainLabel] = []
         for i in range(count):
             x, y = self._origin(i)
             item = MapImage()
@@ -140,7 +141,9 @@ class MapGrid(ScaledView):
             frame = QGraphicsRectItem(x, y, width, height)  # 0 is near white, like the page
             frame.setPen(FRAME_PEN)
             self.view.addItem(frame)
-            self.view.addItem(number_label(i, x + width / 2, y + height))
+            number = number_label(i, x + width / 2, y + height)
+            self.view.addItem(number)
+            self.numbers.append(number)
         total = QRectF(
             -0.1 * width,
             -0.1 * height,
@@ -150,13 +153,29 @@ class MapGrid(ScaledView):
         self.view.setRange(total, padding=0)
         self.view.setAspectLocked(True)
         self.setMinimumWidth(min(self.columns * MAP_PIXELS, 400) + 90)
-        # As tall as MAP_PIXELS maps need, or down to 40% of that where the screen is short
-        # (a laptop): the layer's detail then fits without scrolling.
+        # As tall as MAP_PIXELS maps need, or down to 27% of that where the screen is short
+        # (a laptop; about what the width leaves them there): the layer's detail then fits
+        # without scrolling.
         tallest = int(self.rows * MAP_PIXELS * 1.4 * max(1.0, height / width)) + 26
-        self.setMinimumHeight(int(0.4 * tallest) + 10)
+        self.setMinimumHeight(int(0.27 * tallest) + 12)
         self.setMaximumHeight(tallest)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.view.sigResized.connect(self._fit_numbers)
         self.set_maps(np.zeros((count, height, width), np.float32))
+
+    def _fit_numbers(self) -> None:
+        """The maps' numbers only where the gap under each row holds them and the last row's
+        stay in the view (squeezed onto a laptop they do not; hovering still names a map)."""
+        scene_per_pixel = self.view.viewPixelSize()[1]
+        if scene_per_pixel <= 0 or not self.numbers:
+            return
+        gap = (self._pitch[1] - self.shape[0]) / scene_per_pixel
+        last = self.numbers[-1]  # the last row's may hang below the maps, not off the view
+        height = last.boundingRect().height()
+        bottom = self.view.mapViewToScene(last.pos()).y() + height
+        fits = (self.rows == 1 or gap >= height) and bottom <= self.height()
+        for number in self.numbers:
+            number.setVisible(fits)
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self.maximumHeight())

@@ -13,6 +13,20 @@ BAR = "#8fa9c9"
 WINNER = "#c0392b"
 
 
+class WrappedLabel(QLabel):
+    """Text wrapped into three lines kept for it. A word-wrapped QLabel has a height for its
+    width, and then the whole input column's layout sizes each part by its preferred height,
+    squeezing the canvas on a laptop; this one says it has none."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setMinimumHeight(3 * self.fontMetrics().lineSpacing())
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
 class PredictionView(QWidget):
     """Built once; ``set_probabilities`` updates the bars and labels in place.
 
@@ -30,9 +44,8 @@ class PredictionView(QWidget):
         font.setBold(True)
         self.digit_label.setFont(font)
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption = QLabel("Draw a digit")
+        self.caption = WrappedLabel("Draw a digit")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setWordWrap(True)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)

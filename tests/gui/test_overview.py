@@ -4,6 +4,7 @@ first start, a click on any value explains exactly it, and the left column fits 
 import numpy as np
 import pytest
 from convlens.engine import explain as ex
+from convlens.gui import layout
 from convlens.gui.views.map_image import INK_TABLE, TABLE, colorize
 from convlens.gui.views.overview import NetworkOverview
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
@@ -62,16 +63,21 @@ def test_a_click_on_the_softmax_column_explains_the_softmax(window, digit):
     assert isinstance(window.session.explanation, ex.SoftmaxExplanation)
 
 
+LAPTOP = (1256, 670)  # what the window gets of a 1366x768 screen (its share of the free area)
+
+
 def _rect(widget: QWidget, window) -> QRect:
     return QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
 
 
-def test_nothing_of_the_left_column_overlaps_on_a_laptop_screen(window, qtbot):
-    window.resize(1366, 768)
-    qtbot.waitUntil(lambda: window.width() <= 1366)
+@pytest.mark.parametrize("size", [(1366, 768), LAPTOP])
+def test_nothing_of_the_left_column_overlaps_on_a_laptop_screen(window, qtbot, size):
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() <= size[0])
     inputs = window.inputs
     parts = [
         inputs.canvas,
+        inputs.hint,
         inputs.brush_slider,
         inputs.clear_button,
         inputs.next_button,
@@ -131,9 +137,6 @@ def test_each_layer_is_one_picture_with_every_map_where_a_click_finds_it(first_s
         assert not pixels[~covered].any()  # 0: wholly transparent
 
 
-LAPTOP = (1256, 670)  # what the window gets of a 1366x768 screen (its share of the free area)
-
-
 def _heading_rects(overview: NetworkOverview) -> list:
     """Each column heading's rectangle on screen (viewport pixels)."""
     transform = overview.viewportTransform()
@@ -162,22 +165,27 @@ def test_the_overview_headings_never_overlap(first_start, qtbot, size):
             assert not a.intersects(b), (a, b)
 
 
-def test_the_layer_detail_fits_without_scrolling_on_a_laptop_screen(first_start, qtbot):
-    """The first layer's detail (its kernels, its maps before and after the activation) is
-    all in sight at 1366x768: nothing behind the scroll bar."""
+@pytest.mark.parametrize("layer, panels", [(0, [0, 1]), (3, [2, 3, 4])])
+def test_the_layer_detail_fits_without_scrolling_on_a_laptop_screen(
+    first_start, qtbot, layer, panels
+):
+    """A layer's detail (its input, its kernels, its maps before and after the activation)
+    is all in sight at 1366x768, even the 48 filters of layer 3: nothing behind the scroll
+    bar, the overview still there."""
     window = first_start
     window.resize(*LAPTOP)
     qtbot.waitUntil(lambda: window.width() <= LAPTOP[0])
     # as restore_layout lays out a first start: a quarter of the width for the explanations
     window.resizeDocks([window.explain_dock], [LAPTOP[0] // 4], Qt.Orientation.Horizontal)
     QApplication.processEvents()
-    window.show_detail(0)
+    window.show_detail(layer)
     QApplication.processEvents()
     maps = window.maps
     assert maps.verticalScrollBar().maximum() == 0
     area = QRect(QPoint(0, 0), maps.viewport().size())
     shown = [panel for panel in maps.panels if panel.isVisible()]
-    assert [panel.info.index for panel in shown] == [0, 1]
+    assert [panel.info.index for panel in shown] == panels
+    assert window.overview.height() >= layout.OVERVIEW_LEAST
     for panel in shown:
         for view in (panel.kernels, panel.output):
             if view is not None:
