@@ -204,13 +204,15 @@ def probabilities_of(model: Network, logits: torch.Tensor) -> torch.Tensor:
 def trace_image(model: Network, image: np.ndarray) -> Trace:
     """Run one (28, 28) image through ``model`` in eval mode on the CPU side of the caller."""
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
-        x = torch.as_tensor(image, dtype=torch.float32, device=device).reshape(1, 1, 28, 28)
+    x = torch.as_tensor(image, dtype=torch.float32, device=device).reshape(1, 1, 28, 28)
+    if model.training:
+        model.eval()
+        try:
+            outputs = model.trace(x)
+        finally:
+            model.train()
+    else:  # the app's model always is: toggling every module costs more than a small layer
         outputs = model.trace(x)
-    finally:
-        model.train(was_training)
     probabilities = probabilities_of(model, outputs[-1])
     return Trace(
         image=np.asarray(image, dtype=np.float32).reshape(28, 28),

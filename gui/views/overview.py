@@ -39,14 +39,12 @@ from convlens.gui.views.plain_label import PlainLabel
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsPathItem,
     QGraphicsRectItem,
 )
 
 MAX_LINES = 1200  # connection lines between two layers, at most
 LINKS_INK = 1500  # the lines between two layers share this much opacity (255 = one opaque)
-SELECTED = QColor(255, 236, 150)
+SELECTED = QColor(255, 220, 80, 110)  # translucent: the links in the background show through
 HEADING_ROOM = 14.0  # scene units above the maps kept for the headings, at least
 HEADING_GAP = 8  # pixels between two headings on one row
 LEFT = -4.0  # scene x where the view's range begins
@@ -78,8 +76,10 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         self.headings: list[tuple[PlainLabel, float]] = []  # each, its centre x
         self._top = -HEADING_ROOM  # the top of the view's range: room for the headings
         self._width = 0.0  # the scene's width
+        self._links: list[tuple[QPainterPath, QPen]] = []  # drawn as the background
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view.sigResized.connect(self.place_headings)
+        self.view.sigTransformChanged.connect(self.resetCachedContent)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     # --- building --------------------------------------------------------------------------
@@ -89,6 +89,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
             return
         self.view.clear()
         self.infos, self.columns, self._selection, self.headings = list(infos), [], None, []
+        self._links = []
         shapes = [(1, 28, 28), *(info.out_shape for info in infos), (infos[-1].out_shape[0],)]
         x = 0.0
         for number, shape in enumerate(shapes):
@@ -102,6 +103,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         self._width = x - COLUMN_GAP + 26  # room right of the last column for its digits
         self._set_range()
         self.place_headings()
+        self.resetCachedContent()  # the new links
 
     def _set_range(self) -> None:
         bottom = COLUMN_HEIGHT + 8
@@ -179,14 +181,20 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         for i, o in pairs:
             path.moveTo(before.anchor(i, right=True))
             path.lineTo(after.anchor(o, right=False))
-        links = QGraphicsPathItem(path)
         alpha = int(min(90, max(6, LINKS_INK / len(pairs))))  # many lines: each fainter
-        links.setPen(QPen(QColor(120, 120, 120, alpha), 0))  # 0: a cosmetic hairline
-        links.setZValue(-5)
-        # Drawn once into a pixmap: stroking a thousand lines at every repaint of the maps
-        # above them was most of the overview's paint time.
-        links.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.view.addItem(links)
+        self._links.append((path, QPen(QColor(120, 120, 120, alpha), 0)))  # 0: a hairline
+
+    def drawBackground(self, painter, rect) -> None:  # noqa: N802 (Qt's name)
+        """The links, under every map: the background is drawn once into the view's cache
+        (until the zoom changes), so a stroke's repaint only copies it where maps changed;
+        stroked lines, or even the pixmaps of cached items, were blended in at every repaint."""
+        super().drawBackground(painter, rect)
+        painter.save()
+        painter.setTransform(self.view.childGroup.sceneTransform(), combine=True)
+        for path, pen in self._links:
+            painter.setPen(pen)
+            painter.drawPath(path)
+        painter.restore()
 
     # --- values ----------------------------------------------------------------------------
     def set_trace(self, image: np.ndarray | None, trace: Trace | None, levels=None) -> None:

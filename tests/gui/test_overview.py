@@ -7,6 +7,7 @@ from convlens.engine import explain as ex
 from convlens.gui import layout
 from convlens.gui.views.map_image import INK_TABLE, TABLE, colorize
 from convlens.gui.views.overview import NetworkOverview
+from convlens.gui.views.overview_layout import COLUMN_HEIGHT
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -218,3 +219,18 @@ def test_the_training_dock_opens_below_the_network_on_a_laptop_screen(mnist_wind
         assert _rect(panel, window).contains(_rect(part, window)), type(part).__name__
     assert window.rect().contains(_rect(window.statusBar(), window))
     window.training.dialog.reject()
+
+
+def test_faint_lines_join_each_layer_to_the_next(first_start):
+    """Between any two columns the links are drawn (as the view's cached background): a
+    vertical line of pixels half-way across the gap crosses some of them."""
+    overview = first_start.overview
+    image = overview.viewport().grab().toImage()
+    for before, after in zip(overview.columns, overview.columns[1:], strict=False):
+        x = (before.x + before.width + after.x) / 2
+        top, bottom = (
+            overview.mapFromScene(overview.view.mapViewToScene(QPointF(x, y)))
+            for y in (0, COLUMN_HEIGHT)
+        )
+        greys = [image.pixelColor(top.x(), y).lightness() for y in range(top.y(), bottom.y())]
+        assert min(greys) < 250, (after.layer, min(greys))
