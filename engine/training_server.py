@@ -11,7 +11,10 @@ lock), weights as NumPy arrays, never as pickled tensors (whose unpickling is a
 ``torch.load``). Both ends of the pipes are this program's own: nothing read from a file or
 from another user is ever unpickled.
 
-Commands: ``("train", job)`` (a TrainJob or a SweepJob), then for the running job
+Commands: ``("data", Mnist)``, the images the jobs after it use (sent once per process: its
+55 MB through the pipe at a run's start held the app's window ~100 ms on 2 cores, so the app
+sends it while the Train dialog is read); ``("train", job)`` (a TrainJob or a SweepJob), then
+for the running job
 ``("pause",)``, ``("resume",)``, ``("step", n)``, ``("speed", steps_per_s | None)``,
 ``("lr", lr)`` and ``("stop",)`` (a run's model so far is still evaluated). A job that must
 end at once is ended by ending the process.
@@ -40,6 +43,7 @@ import torch
 from convlens.engine.control import TrainControl
 from convlens.engine.divergence import DivergenceError
 from convlens.engine.evaluation import evaluate
+from convlens.engine.mnist import Mnist
 from convlens.engine.network import Network
 from convlens.engine.spec import Architecture
 from convlens.engine.sweep import sweep
@@ -84,15 +88,13 @@ def weights_of(model: Network) -> dict[str, np.ndarray]:
 
 @dataclasses.dataclass
 class TrainJob:
-    """One run: a copy of the model, its images and settings, and how to report."""
+    """One run: a copy of the model, its settings and how to report; it trains on the data
+    last sent to the process, and is evaluated on its test images."""
 
     model: PortableModel
-    images: np.ndarray  # (N, 28, 28) uint8
-    labels: np.ndarray
-    test_images: np.ndarray  # evaluated on after the run
-    test_labels: np.ndarray
     config: TrainConfig
     extra: tuple[np.ndarray, np.ndarray] | None = None  # the user's digits
+    with_mnist: bool = True  # False: the user's digits alone, not MNIST's training images
     threads: int = 1
     paused: bool = False  # from its first step: a pause pressed while the data loaded
     steps_per_s: float | None = None  # None: full speed
@@ -102,7 +104,7 @@ class TrainJob:
         """This job, to start paused or slowed as the user asked while its data loaded."""
         return dataclasses.replace(self, paused=paused, steps_per_s=steps_per_s)
 
-    def execute(self, control: TrainControl, report: Callable[..., None]) -> None:
+    def execute(self, control: TrainControl, report: Callable[..., None], data: Mnist) -> None:
         model = self.model.network()
         last_snapshot = time.perf_counter()
 
@@ -116,10 +118,11 @@ class TrainJob:
                 report("snapshot", weights_of(model))
 
         extra = None if self.extra is None else tuple(map(torch.from_numpy, self.extra))
+        keep = None if self.with_mnist else 0  # [:0]: the user's digits alone
         result = train(
             model,
-            torch.from_numpy(self.images),
-            torch.from_numpy(self.labels),
+            torch.from_numpy(data.train_images[:keep]),
+            torch.from_numpy(data.train_labels[:keep]),
             self.config,
             progress=on_progress,
             control=control,
@@ -127,23 +130,22 @@ class TrainJob:
         )
         model.to("cpu").eval()
         evaluation = evaluate(
-            model, torch.from_numpy(self.test_images), torch.from_numpy(self.test_labels)
+            model, torch.from_numpy(data.test_images), torch.from_numpy(data.test_labels)
         )
         report("finished", PortableModel.of(model), result, evaluation, self.config)
 
 
 @dataclasses.dataclass
 class SweepJob:
-    """An experiment (engine.sweep): one run per value of ``setting``, each sent as it ends.
-    It runs at full speed, unpaused: only ``stop`` steers it."""
+    """An experiment (engine.sweep) on the training images last sent: one run per value of
+    ``setting``, each sent as it ends. It runs at full speed, unpaused: only ``stop`` steers
+    it."""
 
     architecture: Architecture
     config: TrainConfig
     setting: str
     values: list
     layer: int | None
-    images: np.ndarray
-    labels: np.ndarray
     threads: int = 1
     paused: ClassVar[bool] = False
     steps_per_s: ClassVar[float | None] = None
@@ -151,14 +153,14 @@ class SweepJob:
     def with_state(self, paused: bool, steps_per_s: float | None) -> SweepJob:
         return self
 
-    def execute(self, control: TrainControl, report: Callable[..., None]) -> None:
+    def execute(self, control: TrainControl, report: Callable[..., None], data: Mnist) -> None:
         runs = sweep(
             self.architecture,
             self.config,
             self.setting,
             self.values,
-            torch.from_numpy(self.images),
-            torch.from_numpy(self.labels),
+            torch.from_numpy(data.train_images),
+            torch.from_numpy(data.train_labels),
             self.layer,
             progress=lambda index, progress: report("run_progress", index, progress),
             should_stop=lambda: control.stopped,
@@ -200,7 +202,9 @@ def _read(commands: Connection, runner: _Runner) -> None:
             command, *args = receive(commands)
         except (EOFError, OSError):
             os._exit(0)  # the app is gone: nobody is left to report to
-        if command == "train":
+        if command == "data":
+            runner.data = args[0]
+        elif command == "train":
             runner.accept(args[0])
         else:
             runner.steer(command, *args)
@@ -215,6 +219,7 @@ class _Runner:
         self.jobs: queue.Queue[tuple[TrainJob | SweepJob, TrainControl]] = queue.Queue()
         self._lock = threading.Lock()  # guards the current job's control
         self._control: TrainControl | None = None
+        self.data: Mnist | None = None  # set by "data", always before the jobs that use it
 
     def _report(self, kind: str, *payload) -> None:
         send(self._events, (kind, *payload))
@@ -236,7 +241,7 @@ class _Runner:
         report = self._report
         try:
             torch.set_num_threads(job.threads)
-            job.execute(control, report)
+            job.execute(control, report, self.data)
         except DivergenceError as error:
             report("diverged", str(error))
             report("failed", str(error))

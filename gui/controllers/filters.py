@@ -74,10 +74,11 @@ class FilterController(QObject):
 
     def _show(self, layer: int) -> None:
         gallery = self.galleries[layer]
+        gallery.set_training(self._session.training)
         chosen = gallery.chosen()
         result = self.cache.get(self._fingerprint, layer, COUNT)
         if result is None:
-            gallery.show_patches(None, self._missing_text())
+            gallery.show_patches(None)  # the buttons' tooltips say what they find
         else:
             digits = ", ".join(f"#{i}" for i in result.images[chosen])
             values = ", ".join(f"{v:.3g}" for v in result.activations[chosen])
@@ -94,11 +95,6 @@ class FilterController(QObject):
             else f"Right: an image made to excite it (mean activation {made.start:.3g} on "
             f"noise, {made.final:.3g} after {made.steps} steps).",
         )
-
-    def _missing_text(self) -> str:
-        if self._session.training:
-            return "The weights are changing: find the top patches once training stops."
-        return ""  # the button's tooltip says what it finds: the detail keeps its room
 
     # --- the work --------------------------------------------------------------------------
     def find(self) -> None:

@@ -99,7 +99,8 @@ class TrainingController(QObject):
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.open()
         self.dialog_opened.emit()
-        QTimer.singleShot(0, self.trainer.prepare)  # once the dialog has painted
+        # once the dialog has painted; the data set goes along if it has been read already
+        QTimer.singleShot(0, lambda: self.trainer.prepare(self._data.source.loaded()))
 
     def _on_dialog_accepted(self) -> None:
         config, from_current = self.dialog.config(), self.dialog.from_current()

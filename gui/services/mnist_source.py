@@ -91,6 +91,14 @@ class MnistSource(QObject):
                 self._cache = (folder, load_mnist(folder, counts=self.counts))
             return self._cache[1]
 
+    def loaded(self) -> Mnist | None:
+        """The data set if it has been read from the folder now chosen (never reads it)."""
+        folder = self.folder()
+        with self._lock:
+            if self._cache is not None and self._cache[0] == folder:
+                return self._cache[1]
+        return None
+
     def test_digit(self, step: int | None) -> tuple[np.ndarray, int, int]:
         """(image (28, 28) ink in [0, 1], true label, index): the next one, or a random one
         when ``step`` is None."""

@@ -68,8 +68,8 @@ class SweepWorker(Worker):
         data = self._load_data()
         if self.should_stop():
             return
-        job = SweepJob(*self._args, data.train_images, data.train_labels, TRAINING_THREADS)
-        run_in_process(job, self.control, self._on_event)
+        job = SweepJob(*self._args, TRAINING_THREADS)
+        run_in_process(job, data, self.control, self._on_event)
 
     def _on_event(self, kind: str, *payload) -> None:
         if kind == "run_progress":

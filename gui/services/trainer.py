@@ -87,23 +87,20 @@ class TrainWorker(Worker):
         if self._stop:
             return
         extra = self.extra
-        keep = None if extra is None or extra.with_base else 0  # [:0]: my digits alone
-        images, labels = data.train_images[:keep], data.train_labels[:keep]
-        self.config, note = fit_split(self.config, len(images))
+        with_mnist = extra is None or extra.with_base
+        count = len(data.train_images) if with_mnist else 0
+        self.config, note = fit_split(self.config, count)
         if note:
             self.note.emit(note)
         job = TrainJob(
             PortableModel.of(self.model),
-            images,
-            labels,
-            data.test_images,
-            data.test_labels,
             self.config,
             None if extra is None else (extra.images.numpy(), extra.labels.numpy()),
+            with_mnist,
             TRAINING_THREADS,
-            self._snapshot_every,
+            snapshot_every=self._snapshot_every,
         )
-        run_in_process(job, self.control, self._on_event)
+        run_in_process(job, data, self.control, self._on_event)
 
     def _on_event(self, kind: str, *payload) -> None:
         if kind == "progress":
@@ -168,11 +165,11 @@ class Trainer(QObject):
         )
         self.running_changed.emit(True)
 
-    def prepare(self) -> None:
+    def prepare(self, data: Mnist | None = None) -> None:
         """Start a training process now, if none is idle, so that a run starting soon finds
-        PyTorch imported (2-3 s here)."""
+        PyTorch imported (2-3 s here) and, if given, ``data`` already there."""
         if not self.is_running():
-            TrainingProcess.warm()
+            TrainingProcess.warm(data)
 
     def is_paused(self) -> bool:
         return self.control is not None and self.control.paused

@@ -15,6 +15,7 @@ from multiprocessing.connection import Connection
 
 from convlens.engine import training_server
 from convlens.engine.control import check_lr, check_speed
+from convlens.engine.mnist import Mnist
 from convlens.engine.training_server import SweepJob, TrainJob, receive, send
 
 # spawn, not fork: a forked copy of the GUI would inherit Qt's threads' locks mid-use.
@@ -39,6 +40,7 @@ class TrainingProcess:
         commands_out.close()  # the child's ends: closed here, so that its exit is an EOF
         events_in.close()
         self._lock = threading.Lock()  # the GUI thread and the relay thread both send
+        self._data: Mnist | None = None  # the data set it holds
 
     @classmethod
     def take(cls) -> TrainingProcess:
@@ -51,12 +53,27 @@ class TrainingProcess:
         return cls()
 
     @classmethod
-    def warm(cls) -> None:
-        """One idle process, ready for the next run."""
+    def warm(cls, data: Mnist | None = None) -> None:
+        """One idle process, ready for the next run, and holding ``data`` if given (sent
+        from a thread: the window goes on while it copies)."""
         with _IDLE_LOCK:
-            if any(process.is_alive() for process in _IDLE):
+            idle = next((process for process in _IDLE if process.is_alive()), None)
+        if idle is None:
+            idle = cls()
+            idle.give_back()
+        if data is not None:
+            threading.Thread(target=idle.provide, args=(data,), daemon=True).start()
+
+    def provide(self, data: Mnist) -> None:
+        """Send ``data`` for the jobs that follow, unless this process holds it already."""
+        with self._lock:
+            if self._data is data:
                 return
-        cls().give_back()
+            try:
+                send(self._commands, ("data", data))
+            except OSError:  # the process is gone: the relay says so
+                return
+            self._data = data
 
     def give_back(self) -> None:
         """Idle again, for the next run."""
@@ -206,12 +223,13 @@ def relay(connection: Connection, control: RemoteControl, on_event: Callable[...
 
 
 def run_in_process(
-    job: TrainJob | SweepJob, control: RemoteControl, on_event: Callable[..., None]
+    job: TrainJob | SweepJob, data: Mnist, control: RemoteControl, on_event: Callable[..., None]
 ) -> None:
-    """Run ``job`` in an idle training process (or a new one) and hand its events to
-    ``on_event`` (see ``relay``); the process is kept for the next job. A process that ends
-    mid-job, unless ``control`` cancelled it, is a RuntimeError with its exit code."""
+    """Run ``job`` on ``data`` in an idle training process (or a new one) and hand its
+    events to ``on_event`` (see ``relay``); the process is kept for the next job. A process
+    that ends mid-job, unless ``control`` cancelled it, is a RuntimeError with its exit code."""
     process = TrainingProcess.take()
+    process.provide(data)
     connection = control.submit(process, job)
     if connection is None:
         process.give_back()  # cancelled while the data loaded

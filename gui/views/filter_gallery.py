@@ -20,6 +20,15 @@ from PySide6.QtWidgets import (
 COLUMNS = 9  # the patches in one row, best first
 GAP = 0.15  # between patches, as a share of a patch's side
 PATCH_PIXELS = 44  # on-screen side of one patch
+FIND_TIP = (
+    "Run the MNIST test digits through the network and keep, for every filter, "
+    "the 9 patches that excite it most"
+)
+MAXIMISE_TIP = (
+    "Gradient ascent on the input from noise (jittered, blurred, decayed): "
+    "an image this filter responds to strongly"
+)
+TRAINING_TIP = "The weights are changing: find what a filter looks for once training stops"
 
 
 class FilterGallery(QWidget):
@@ -39,16 +48,8 @@ class FilterGallery(QWidget):
         self.filter.setToolTip("The filter shown (a click on a kernel chooses it too)")
         self.find_button = QToolButton()
         self.find_button.setText("Top patches")
-        self.find_button.setToolTip(
-            "Run the MNIST test digits through the network and keep, for every filter, "
-            "the 9 patches that excite it most"
-        )
         self.maximise_button = QToolButton()
         self.maximise_button.setText("Image it likes")
-        self.maximise_button.setToolTip(
-            "Gradient ascent on the input from noise (jittered, blurred, decayed): "
-            "an image this filter responds to strongly"
-        )
         self.progress = JobBar()
         # The controls sit in the kernels' caption row (``header``, placed by the layer
         # panel): a row of their own would push a layer's maps behind a laptop's scroll bar.
@@ -86,6 +87,18 @@ class FilterGallery(QWidget):
         self._made_text = ""
         self.show_patches(None)
         self.show_made(None)
+        self._busy = False
+        self.set_training(False)
+
+    def set_training(self, training: bool) -> None:
+        """While a run changes the weights there is nothing to find: the buttons rest and
+        their tooltips say why (a line saying so grew the detail as a run began, and the
+        whole window laid itself out again in the run's first second)."""
+        self._training = training
+        for button, tip in (self.find_button, FIND_TIP), (self.maximise_button, MAXIMISE_TIP):
+            button.setToolTip(TRAINING_TIP if training else tip)
+        self.maximise_button.setEnabled(not training)
+        self.find_button.setEnabled(not training and not self._busy)
 
     def _box(self, col: int) -> pg.ViewBox:
         box = self.plot.addViewBox(row=0, col=col, invertY=True, lockAspect=True, enableMenu=False)
@@ -144,7 +157,8 @@ class FilterGallery(QWidget):
         self.progress.show_progress(done, total)
 
     def set_busy(self, busy: bool) -> None:
-        self.find_button.setEnabled(not busy)
+        self._busy = busy
+        self.find_button.setEnabled(not busy and not self._training)
         if not busy:
             self.progress.hide()
 

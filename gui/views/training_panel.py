@@ -66,6 +66,8 @@ class TrainingPanel(QWidget):
         self.runs = 0  # runs started or added since the app started
         self.status = QLabel("No training yet: Train ▸ Train… (Ctrl+T)")
         self.status.setWordWrap(True)
+        # two lines kept: a run's title filling them does not relay the panel out
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
         self.confusion = ConfusionView()
         self.confusion.setMinimumSize(180, 110)
         # short names: the verdict's column is narrow; the question above says it in full

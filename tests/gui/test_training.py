@@ -2,6 +2,7 @@
 
 import numpy as np
 from convlens.engine.weights import conv_kernels as conv_weights
+from convlens.gui.services import training_process
 from convlens.gui.services.mnist_source import FOLDER_KEY
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
@@ -124,17 +125,23 @@ def test_missing_mnist_offers_a_download(tiny_window, settings, tmp_path, qtbot)
 
 
 def test_the_train_dialog_makes_room_and_starts_a_process_for_the_run(mnist_window, qtbot):
-    """While the user reads the dialog the curves' docks show and a training process starts;
-    cancelled before any run, the docks go again (the process waits for the next run)."""
+    """While the user reads the dialog the curves' docks show and a training process starts,
+    with the data set; cancelled before any run, the docks go again (the process waits for
+    the next run)."""
     import multiprocessing
 
     window = mnist_window
+    data = window.source.load()  # read already, as once the test set has been browsed
     assert window.training_dock.isHidden() and window.weights_dock.isHidden()
     window.actions.train.trigger()
     assert window.training_dock.isVisible() and window.weights_dock.isVisible()
     qtbot.waitUntil(
         lambda: any(p.name == "convlens-training" for p in multiprocessing.active_children()),
         timeout=TIMEOUT_MS,
+    )
+    # the data set read already goes too, so that the run's start copies nothing
+    qtbot.waitUntil(
+        lambda: any(p._data is data for p in training_process._IDLE), timeout=TIMEOUT_MS
     )
     window.training.dialog.reject()
     assert window.training_dock.isHidden() and window.weights_dock.isHidden()
@@ -145,3 +152,30 @@ def test_the_train_dialog_makes_room_and_starts_a_process_for_the_run(mnist_wind
     window.actions.train.trigger()
     window.training.dialog.reject()  # after a run, its curves stay
     assert window.training_dock.isVisible()
+
+
+def test_a_run_starting_moves_nothing_in_the_network_views(mnist_window, qtbot):
+    """As a run begins, no view of the network moves or changes size (a line that came into
+    the layer detail made the whole window lay itself out again in the run's first second);
+    the filter buttons rest while the weights change, their tooltips saying why."""
+    from convlens.gui.views.map_grid import MapGrid
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    window = mnist_window
+    window.actions.train.trigger()  # the docks come as the dialog opens
+    QApplication.processEvents()
+    views = [window.overview, window.maps.viewport(), *window.maps.findChildren(MapGrid)]
+    places = lambda: [(v.size(), v.mapTo(window, QPoint(0, 0))) for v in views]  # noqa: E731
+    before = places()
+    window.training.dialog.epochs.setValue(3)
+    with qtbot.waitSignal(window.trainer.progress, timeout=TIMEOUT_MS):
+        window.training.dialog.accept()
+    QApplication.processEvents()
+    assert places() == before
+    gallery = next(iter(window.why.filters.galleries.values()))
+    assert not gallery.find_button.isEnabled() and not gallery.maximise_button.isEnabled()
+    assert "weights are changing" in gallery.find_button.toolTip()
+    window.trainer.stop()
+    qtbot.waitUntil(lambda: not window.trainer.is_running(), timeout=TIMEOUT_MS)
+    assert gallery.find_button.isEnabled() and "9 patches" in gallery.find_button.toolTip()

@@ -21,21 +21,19 @@ CONFIG = TrainConfig(epochs=1, train_limit=640, seed=3)
 WAIT_S = 60  # a loaded machine is slow; the tests assert on outcomes, not on time
 
 
-def job(data, config=CONFIG) -> TrainJob:
+def job(config=CONFIG) -> TrainJob:
     return TrainJob(
         PortableModel.of(build_model(tiny(), seed=1)),
-        data.train_images,
-        data.train_labels,
-        data.test_images,
-        data.test_labels,
         config,
         snapshot_every=0.0,  # the weights with every report: a short run sends some too
     )
 
 
-def run(control: RemoteControl, process: TrainingProcess, a_job: TrainJob) -> tuple:
-    """Submit ``a_job`` and collect its events on a thread, as the app's relay does."""
+def run(control: RemoteControl, process: TrainingProcess, a_job: TrainJob, data) -> tuple:
+    """Send ``data``, submit ``a_job`` and collect its events on a thread, as the app's
+    relay does."""
     seen: list = []
+    process.provide(data)
     connection = control.submit(process, a_job)
 
     def read():
@@ -51,7 +49,7 @@ def run(control: RemoteControl, process: TrainingProcess, a_job: TrainJob) -> tu
 
 def test_a_run_there_trains_the_model_a_run_here_would(mnist_subset):
     process = TrainingProcess.take()
-    seen, thread = run(RemoteControl(), process, job(mnist_subset))
+    seen, thread = run(RemoteControl(), process, job(), mnist_subset)
     thread.join(WAIT_S)
     kinds = [kind for kind, *_ in seen]
     assert kinds[0] == "progress" and kinds[-1] == "finished" and "snapshot" in kinds
@@ -87,7 +85,7 @@ def test_a_pause_pressed_before_the_run_holds_its_first_step(mnist_subset):
     control.pause()  # while the data loads: sent right behind the job
     process = TrainingProcess.take()
     try:
-        seen, thread = run(control, process, job(mnist_subset))
+        seen, thread = run(control, process, job(), mnist_subset)
         assert control.wait_paused(WAIT_S)
         assert control.steps_done == 0 and not seen
 
