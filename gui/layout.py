@@ -79,14 +79,17 @@ def preview_training(window) -> None:
 
 
 def fit_detail(window) -> None:
-    """The overview as tall as the user chose (dragging the split), less what the layer's
-    detail needs beyond the rest, down to OVERVIEW_LEAST pixels: a deep layer's panels need
-    no scrolling on a laptop, and the next layer's detail gives the room back."""
+    """The overview its chosen share of the height (as the user dragged the split), less what
+    the layer's detail needs beyond the rest, down to OVERVIEW_LEAST pixels: a deep layer's
+    panels need no scrolling on a laptop, and the next layer's detail gives the room back.
+    A split already within 2 px of that is left alone (a relayout of every view costs)."""
     maps, split = window.maps, window.network_split
     needed = maps.widget().minimumSizeHint().height() + 2 * maps.frameWidth()
     total = sum(split.sizes())
-    overview = max(OVERVIEW_LEAST, min(split.property("chosen"), total - needed))
-    split.setSizes([overview, total - overview])
+    chosen = round(split.property("chosen") * total)
+    overview = max(OVERVIEW_LEAST, min(chosen, total - needed))
+    if abs(overview - split.sizes()[0]) > 2:
+        split.setSizes([overview, total - overview])
 
 
 def fit_to_screen(window: QMainWindow) -> None:
@@ -117,8 +120,10 @@ def restore_layout(window, settings: QSettings) -> None:
     saved = settings.value("window/network")
     if saved is None or not split.restoreState(saved):
         split.setSizes([window.height() // 2] * 2)
-    split.setProperty("chosen", split.sizes()[0])  # the overview's height, for fit_detail
-    split.splitterMoved.connect(lambda overview, _: split.setProperty("chosen", overview))
+    # the overview's share of the height, for fit_detail
+    share = lambda: split.sizes()[0] / max(1, sum(split.sizes()))  # noqa: E731
+    split.setProperty("chosen", share())
+    split.splitterMoved.connect(lambda *_: split.setProperty("chosen", share()))
     brush = settings.value("canvas/brush", window.canvas.brush_size, type=int)
     window.inputs.brush_slider.setValue(brush)
 
