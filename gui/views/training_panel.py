@@ -77,6 +77,10 @@ class TrainingPanel(QWidget):
         self.revert_button.setToolTip("Go back to the model from before the run")
         self.keep_button.clicked.connect(self.keep_clicked)
         self.revert_button.clicked.connect(self.revert_clicked)
+        for button in (self.keep_button, self.revert_button):  # hidden, they keep their row:
+            policy = button.sizePolicy()  # a run's start then lays nothing out again
+            policy.setRetainSizeWhenHidden(True)
+            button.setSizePolicy(policy)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.keep_button)
@@ -137,6 +141,9 @@ class TrainingPanel(QWidget):
         self.runs += 1
         self.curves.start_live(f"run {self.runs}" + (f": {label}" if label else ""))
         self.controls.show_lr(0.0)  # '—' until the first step's rate comes
+        # as tall as the last outcome made it: a shorter title relaid the panel out, and
+        # the window repainted it all, in the run's first second
+        self.status.setMinimumHeight(self.status.height())
         self.status.setText(title)
         self.set_decision_visible(False)
 
