@@ -193,12 +193,17 @@ class Session(QObject):
     def begin_run(self, start: Network, config: TrainConfig, title: str, label: str) -> None:
         """A run starts from ``start`` (a copy of it learns; the maps follow it). Starting
         settles an open keep-or-go-back question: the current model stays."""
+        # from the model shown, the copy's weights and maps are the ones in sight: redrawing
+        # every view of them was most of a run's first second
+        same = start is self.shown_model
         self.previous = None
         self.run = Run(config, title, label, live=copy.deepcopy(start).to("cpu").eval())
-        self._retrace()
+        if not same:
+            self._retrace()
         self.run_changed.emit()
-        self.weights_changed.emit()
-        self._emit_trace()
+        if not same:
+            self.weights_changed.emit()
+            self._emit_trace()
 
     def add_progress(self, progress: Progress) -> None:
         if self.training:

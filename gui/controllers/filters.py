@@ -38,6 +38,7 @@ class FilterController(QObject):
         maps.layers_built.connect(self._attach)
         session.model_changed.connect(self._on_weights_changed)
         session.weights_changed.connect(self._on_weights_changed)
+        session.run_changed.connect(self._on_run_changed)
         self._attach()
 
     def shutdown(self) -> None:
@@ -60,6 +61,10 @@ class FilterController(QObject):
             panel.add_below_kernels(gallery, gallery.header)
             self.galleries[layer] = gallery
         self._on_weights_changed()
+
+    def _on_run_changed(self) -> None:
+        for gallery in self.galleries.values():
+            gallery.set_training(self._session.training)
 
     def _on_panel_clicked(self, layer: int, kind: str, index: int, _row: int, _col: int) -> None:
         if kind == KERNELS and layer in self.galleries:

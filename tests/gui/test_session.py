@@ -148,3 +148,20 @@ def test_explaining_nothing_says_so(session, qtbot):
     with qtbot.waitSignal(session.message) as message:
         session.explain_at(0, 0, 0, 0)
     assert "nothing to explain" in message.args[0] and session.explained is None
+
+
+def test_a_run_from_the_model_shown_redraws_nothing_a_fresh_one_does(session):
+    """Its copy's weights and maps are those in sight: only run_changed goes out (a redraw of
+    every view was most of a run's first second). Fresh weights redraw everything."""
+    seen = record(session)
+    trace = session.trace
+    session.begin_run(session.model, TrainConfig(), "a run", "tiny")
+    assert [name for name, *_ in seen] == ["run_changed"] and session.trace is trace
+    session.end_run(session.model, TrainResult([], stopped=True, seconds=0.1), None, session.info)
+    seen.clear()
+    fresh = build_model(presets.tiny(), seed=5)
+    session.begin_run(fresh, TrainConfig(), "a run", "tiny")
+    assert [name for name, *_ in seen] == ["run_changed", "trace_changed", "explanation_changed"]
+    np.testing.assert_allclose(
+        session.trace.logits, trace_image(fresh, _stroke()).logits, rtol=1e-6
+    )
