@@ -59,6 +59,7 @@ class FilterController(QObject):
             gallery.filter_changed.connect(lambda _f, layer=layer: self._show(layer))
             panel.clicked.connect(self._on_panel_clicked)
             panel.add_below_kernels(gallery, gallery.header)
+            gallery.set_training(self._session.training)
             self.galleries[layer] = gallery
         self._on_weights_changed()
 
@@ -79,7 +80,6 @@ class FilterController(QObject):
 
     def _show(self, layer: int) -> None:
         gallery = self.galleries[layer]
-        gallery.set_training(self._session.training)
         chosen = gallery.chosen()
         result = self.cache.get(self._fingerprint, layer, COUNT)
         if result is None:

@@ -17,9 +17,8 @@ from convlens.engine.mnist import Mnist
 from convlens.engine.spec import Architecture
 from convlens.engine.training import Progress, TrainConfig
 from convlens.engine.training_server import SweepJob
-from convlens.gui.services.trainer import TRAINING_THREADS
+from convlens.gui.services.trainer import TRAINING_THREADS, RelayWorker
 from convlens.gui.services.training_process import RemoteControl, run_in_process
-from convlens.gui.services.workers import Worker
 from PySide6.QtCore import Signal
 
 
@@ -34,7 +33,7 @@ def time_left(index: int, count: int, progress: Progress, finished: Sequence[flo
     return progress.eta + (count - index - 1) * per_run
 
 
-class SweepWorker(Worker):
+class SweepWorker(RelayWorker):
     """Relays one sweep in a training process; ``run_done`` carries each SweepRun as it ends
     (its model a Network again)."""
 
@@ -50,19 +49,9 @@ class SweepWorker(Worker):
         layer: int | None,
         load_data: Callable[[], Mnist],
     ):
-        super().__init__()
+        super().__init__(RemoteControl())
         self._args = (architecture, config, setting, list(values), layer)
         self._load_data = load_data
-        self.control = RemoteControl()
-
-    def stop(self) -> None:
-        super().stop()
-        self.control.stop()  # the run under way ends at its next step
-
-    def cancel(self) -> None:
-        """End the sweep now: its process is killed."""
-        super().stop()
-        self.control.cancel()
 
     def work(self) -> None:
         data = self._load_data()

@@ -43,7 +43,25 @@ def fit_split(config: TrainConfig, count: int) -> tuple[TrainConfig, str | None]
     return dataclasses.replace(config, validation=held), note
 
 
-class TrainWorker(Worker):
+class RelayWorker(Worker):
+    """A worker that relays a job in a training process: stopping and cancelling go to the
+    job's ``control``."""
+
+    def __init__(self, control: RemoteControl):
+        super().__init__()
+        self.control = control
+
+    def stop(self) -> None:
+        super().stop()
+        self.control.stop()  # wakes a paused or slowed loop at once
+
+    def cancel(self) -> None:
+        """End the job now, without its evaluation: the process is killed."""
+        super().stop()
+        self.control.cancel()
+
+
+class TrainWorker(RelayWorker):
     """Relays one run in a training process; ``model`` is the trained one once it finished.
 
     ``snapshot`` carries a copy of the weights about once a second (at every report while
@@ -65,22 +83,12 @@ class TrainWorker(Worker):
         snapshot_every: float = 1.0,
         extra: ExtraImages | None = None,
     ):
-        super().__init__()
+        super().__init__(control)
         self.model = model  # replaced by the trained copy; this one is only read
         self.extra = extra  # the user's digits, if trained on
         self.config = config
-        self.control = control
         self._load_data = load_data
         self._snapshot_every = snapshot_every
-
-    def stop(self) -> None:
-        super().stop()
-        self.control.stop()  # wakes a paused or slowed loop at once
-
-    def cancel(self) -> None:
-        """End the run now and skip the evaluation."""
-        super().stop()
-        self.control.cancel()
 
     def work(self) -> None:
         data = self._load_data()
