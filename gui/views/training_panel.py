@@ -70,7 +70,8 @@ class TrainingPanel(QWidget):
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
         self.confusion = ConfusionView()
         self.confusion.setMinimumSize(180, 110)
-        # short names: the verdict's column is narrow; the question above says it in full
+        # short names: the verdict's column is narrow (the status bar says "on trial: keep it
+        # or go back"; their tooltips say it in full)
         self.keep_button = QPushButton("Keep")
         self.keep_button.setToolTip("Keep the model this run trained")
         self.revert_button = QPushButton("Go back")
@@ -188,8 +189,6 @@ class TrainingPanel(QWidget):
             self.confusion.set_matrix(evaluation.confusion)
         else:
             self.confusion.clear_matrix()
-        if decide:
-            text += "\nKeep the new model, or go back to the previous one?"
         self.status.setText(text)
         self.set_decision_visible(decide)
 
