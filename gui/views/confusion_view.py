@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.plain_label import PlainLabel
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import QPointF, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsRectItem
@@ -31,6 +32,7 @@ class ConfusionView(pg.PlotWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
+        repaint_in_one_rect(self)
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()

@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.job_bar import JobBar
 from convlens.gui.views.map_image import INK_COLORMAP
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -47,7 +48,7 @@ class EmbeddingView(QWidget):
         header.addWidget(self.progress)
         header.addWidget(self.get_data_button)
         header.addWidget(self.compute_button)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = repaint_in_one_rect(pg.PlotWidget(background="w"))
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.legend = self.plot.addLegend(
@@ -75,7 +76,7 @@ class EmbeddingView(QWidget):
         self.current.setZValue(10)
         self.plot.addItem(self.current)
         self.legend.addItem(self.current, "your drawing")
-        self.thumb = pg.GraphicsLayoutWidget()
+        self.thumb = repaint_in_one_rect(pg.GraphicsLayoutWidget())
         self.thumb.setBackground("w")
         self.thumb.setFixedSize(84, 84)
         box = self.thumb.addViewBox(invertY=True, lockAspect=True, enableMenu=False)

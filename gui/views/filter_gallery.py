@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.job_bar import JobBar
 from convlens.gui.views.map_image import INK_COLORMAP
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -60,7 +61,7 @@ class FilterGallery(QWidget):
         header.addWidget(self.find_button)
         header.addWidget(self.maximise_button)
         header.addWidget(self.progress)
-        self.plot = pg.GraphicsLayoutWidget()
+        self.plot = repaint_in_one_rect(pg.GraphicsLayoutWidget())
         self.plot.setBackground("w")
         self.plot.setFixedHeight(PATCH_PIXELS + 8)
         self.plot.ci.layout.setContentsMargins(2, 2, 2, 2)

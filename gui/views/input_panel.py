@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from convlens.gui.views.canvas import DrawingCanvas
 from convlens.gui.views.map_image import INK_TABLE, MapImage, colorize
 from convlens.gui.views.prediction_view import PredictionView
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -24,6 +25,7 @@ class InputView(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        repaint_in_one_rect(self)
         self.setBackground("w")
         self.setFixedSize(84, 84)  # 3 screen pixels per input pixel
         self.ci.layout.setContentsMargins(0, 0, 0, 0)

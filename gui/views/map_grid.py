@@ -21,6 +21,7 @@ from convlens.gui.views.map_image import (
     steady_levels,
 )
 from convlens.gui.views.plain_label import PlainLabel
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import QPointF, QRectF, QSize, Signal
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
@@ -50,6 +51,7 @@ class ScaledView(pg.GraphicsLayoutWidget):
 
     def __init__(self, label: str, parent=None):
         super().__init__(parent)
+        repaint_in_one_rect(self)
         self.setBackground("w")
         self.setAntialiasing(False)  # axis-aligned pixels and frames: nothing to smooth
         self.ci.layout.setContentsMargins(2, 7, 2, 7)  # room for the scale's end labels

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.map_image import INK_COLORMAP, colour_bar, symmetric_levels
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import QPointF, Signal
 
 # The shared map colours, with an alpha that falls to 0 at the middle (value 0).
@@ -53,6 +54,7 @@ class OverlayView(pg.GraphicsLayoutWidget):
 
     def __init__(self, label: str = "", side: int = 28, parent=None):
         super().__init__(parent)
+        repaint_in_one_rect(self)
         self.setBackground("w")
         self.side = side
         self.view = self.addViewBox(row=0, col=0, invertY=True, lockAspect=True, enableMenu=False)

@@ -36,6 +36,7 @@ from convlens.gui.views.overview_layout import (
     short_name,
 )
 from convlens.gui.views.plain_label import PlainLabel
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import (
@@ -64,6 +65,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        repaint_in_one_rect(self)
         self.setBackground("w")
         self.setAntialiasing(False)
         self.ci.layout.setContentsMargins(4, 4, 4, 4)

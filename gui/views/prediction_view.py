@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.plain_label import PlainLabel
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -46,7 +47,7 @@ class PredictionView(QWidget):
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = WrappedLabel("Draw a digit")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = repaint_in_one_rect(pg.PlotWidget(background="w"))
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from convlens.engine.preprocess import DIGIT_BOX, FRAME, Preprocessing
 from convlens.gui.views.map_image import INK_COLORMAP
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import (
@@ -44,6 +45,7 @@ class StepPicture(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        repaint_in_one_rect(self)
         self.setBackground("w")
         self.setFixedSize(PICTURE, PICTURE)
         self.ci.layout.setContentsMargins(2, 2, 2, 2)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QListWidget, QListWidgetItem
@@ -78,6 +79,7 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        repaint_in_one_rect(self)
         self.setBackground("w")
         self.plots = {
             "loss": self.addPlot(row=0, col=0),

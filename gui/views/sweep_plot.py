@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.views.repaint import repaint_in_one_rect
 from convlens.gui.views.sweep_table import show_value
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
@@ -35,8 +36,8 @@ class SweepPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plots = {
-            "accuracy": pg.PlotWidget(background="w", title="Final accuracy"),
-            "loss": pg.PlotWidget(background="w", title="Final loss"),
+            "accuracy": repaint_in_one_rect(pg.PlotWidget(background="w", title="Final accuracy")),
+            "loss": repaint_in_one_rect(pg.PlotWidget(background="w", title="Final loss")),
         }
         self.series: dict[str, pg.PlotDataItem] = {}
         layout = QHBoxLayout(self)

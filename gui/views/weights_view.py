@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from convlens.engine.training import Progress
+from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 BINS = 41  # odd, so that one bin is centred on 0, where L1's spike is
@@ -37,7 +38,7 @@ class WeightsView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plots = pg.GraphicsLayoutWidget()
+        self.plots = repaint_in_one_rect(pg.GraphicsLayoutWidget())
         self.plots.setBackground("w")  # like every other plot in the window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

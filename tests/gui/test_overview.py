@@ -8,7 +8,8 @@ from convlens.gui import layout
 from convlens.gui.views.map_image import INK_TABLE, TABLE, colorize
 from convlens.gui.views.overview import NetworkOverview
 from convlens.gui.views.overview_layout import COLUMN_HEIGHT
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QRegion
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -234,3 +235,32 @@ def test_faint_lines_join_each_layer_to_the_next(first_start):
         )
         greys = [image.pixelColor(top.x(), y).lightness() for y in range(top.y(), bottom.y())]
         assert min(greys) < 250, (after.layer, min(greys))
+
+
+class PaintRegions(QObject):
+    """The region of every paint event of the watched widgets."""
+
+    def __init__(self, widgets):
+        super().__init__()
+        self.regions: dict[QWidget, list] = {widget: [] for widget in widgets}
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.regions[obj].append(QRegion(event.region()))
+        return False
+
+
+def test_a_stroke_repaints_each_view_in_one_rectangle(window, qtbot, draw, seven):
+    """A stroke changes every picture at once. Each view repaints the one rectangle around
+    them: the exact region of the overview's pictures was ~100 rectangles, each clipped and
+    painted apart (3x the time)."""
+    qtbot.waitExposed(window)
+    views = [window.overview, window.maps.panels[0].output, window.prediction.plot]
+    painted = PaintRegions([view.viewport() for view in views])
+    draw(window.canvas, seven)
+    qtbot.waitUntil(lambda: all(painted.regions.values()))
+    for view in views:
+        counts = [region.rectCount() for region in painted.regions[view.viewport()]]
+        assert counts and set(counts) == {1}, (type(view).__name__, counts)
