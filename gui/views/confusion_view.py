@@ -68,7 +68,10 @@ class ConfusionView(pg.PlotWidget):
     def set_matrix(self, matrix: np.ndarray) -> None:
         """Counts (10, 10), row = true digit, column = predicted; shaded on a log scale so
         that a handful of mistakes still shows beside a diagonal of a thousand."""
-        self.matrix = np.asarray(matrix)
+        matrix = np.asarray(matrix)
+        if self.image.image is not None and np.array_equal(matrix, self.matrix):
+            return  # the counts shown (each report of a run clears them): nothing to redraw
+        self.matrix = matrix.copy()  # its own: what the caller's array becomes is not shown
         shade = np.log1p(self.matrix.astype(np.float32))
         top = float(shade.max()) or 1.0
         self.image.setImage(shade, autoLevels=False, levels=(0, top))

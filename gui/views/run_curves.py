@@ -38,7 +38,8 @@ class RunCurves:
     label: str
     color: str
     columns: dict[str, list] = field(default_factory=dict)
-    items: dict[str, pg.PlotDataItem] = field(default_factory=dict)
+    items: dict[str, pg.PlotCurveItem | pg.PlotDataItem] = field(default_factory=dict)
+    drawn: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> x axis, points
     row: QListWidgetItem | None = None
     planned: dict[str, float] = field(default_factory=dict)  # x axis -> where the run will end
 
@@ -127,18 +128,6 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
         ``extend_live``), shown, and listed with its colour; the axes then follow it."""
         run = RunCurves(label, COLORS[len(self.runs) % len(COLORS)])
         run.columns = {key: list(values) for key, values in (columns or {}).items()}
-        for key, (plot, style, _) in LINES.items():
-            pen = pg.mkPen(run.color, width=2 if style == Qt.PenStyle.SolidLine else 1.5)
-            pen.setStyle(style)
-            symbol = "o" if key.startswith("val_") else None  # a few points: mark each
-            run.items[key] = self.plots[plot].plot(
-                pen=pen,
-                symbol=symbol,
-                symbolSize=5,
-                symbolPen=run.color,
-                symbolBrush=run.color,
-                connect="finite",
-            )
         row = QListWidgetItem(_swatch(run.color), label)
         row.setToolTip(label)
         row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -168,8 +157,8 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
         run.planned = planned
         self._draw(run)
         top = run.loss_top() * HEADROOM
-        if top > self.plots["loss"].viewRange()[1][1] or run.extent(self.x_axis) > self._x_end():
-            self.rescale()
+        if top > self._loss_end() or run.extent(self.x_axis) > self._x_end():
+            self.rescale(grow=len(run.columns[self.x_axis]) > 1)  # fitted to its points
 
     def end_live(self, note: str = "") -> None:
         """The live run ended; ``note`` ('stopped early', 'diverged') joins its label."""
@@ -180,7 +169,7 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
                 run.row.setText(run.label)
                 run.row.setToolTip(run.label)
             run.planned = {}
-            self.rescale()
+            self.rescale(grow=True)  # the axis that held the run holds it still
 
     def set_visible(self, run: RunCurves, visible: bool) -> None:
         run.row.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
@@ -212,26 +201,64 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
         shown = [run for run in self.runs if run.visible()]
         return shown[-1] if shown else None
 
-    def rescale(self) -> None:
-        """x: the longest run shown; loss: from 0 to just above the followed run's highest."""
+    def rescale(self, grow: bool = False) -> None:
+        """x: the longest run shown; loss: from 0 to just above the followed run's highest.
+        ``grow``: the live run's loss outgrew its axis, fitted to the run's earlier points,
+        which then at least doubles. A run
+        from trained weights starts near 0 and creeps up, and each new range redraws the
+        axis (~30 ms of the window's time): a few times per run, not at every report."""
         end = max((run.extent(self.x_axis) for run in self.runs if run.visible()), default=0)
         for plot in self.plots.values():
             plot.setXRange(0, end or 1, padding=0.02)
         followed = self.followed()
         top = followed.loss_top() if followed is not None else 0.0
-        self.plots["loss"].setYRange(0, top * HEADROOM if top > 0 else 2.5, padding=0)
+        loss_end = top * HEADROOM if top > 0 else 2.5
+        if grow:  # under a live run the axis never shrinks; outgrown, it at least doubles
+            current = self._loss_end()
+            loss_end = current if loss_end <= current else max(loss_end, 2 * current)
+        self.plots["loss"].setYRange(0, loss_end, padding=0)
 
     def _x_end(self) -> float:
         return self.plots["loss"].viewRange()[0][1]
 
+    def _loss_end(self) -> float:
+        return self.plots["loss"].viewRange()[1][1]
+
     def _draw(self, run: RunCurves) -> None:
+        """Each curve of ``run`` that has points: made with its first (a run without
+        validation or regularization has no such curves), redrawn only when its points
+        change (a validation curve gets one now and then; setData is a report's main cost)."""
         x = _series(run.columns.get(self.x_axis, []))
-        for key, item in run.items.items():
+        for key in LINES:
             y = _series(run.columns.get(key, []))
             if len(y) != len(x):  # a column the run does not have (an older file)
                 y = np.full(len(x), np.nan)
             if key.startswith("val_"):  # measured a few times an epoch: only those points
                 kept = ~np.isnan(y)
-                item.setData(x[kept], y[kept])
+                x_shown, y_shown = x[kept], y[kept]
             else:
-                item.setData(x, y)
+                x_shown, y_shown = x, y
+            drawn = (self.x_axis, len(x_shown))
+            if run.drawn.get(key) == drawn or (key not in run.items and np.isnan(y).all()):
+                continue
+            if key not in run.items:
+                run.items[key] = self._curve(run, key)
+            run.items[key].setData(x_shown, y_shown)
+            run.drawn[key] = drawn
+
+    def _curve(self, run: RunCurves, key: str) -> pg.PlotCurveItem | pg.PlotDataItem:
+        """The item that draws column ``key`` of ``run``: a plain curve, or (validation: a
+        few points) a PlotDataItem that marks each point too."""
+        plot, style, _ = LINES[key]
+        pen = pg.mkPen(run.color, width=2 if style == Qt.PenStyle.SolidLine else 1.5)
+        pen.setStyle(style)
+        if key.startswith("val_"):
+            item = pg.PlotDataItem(
+                pen=pen, symbol="o", symbolSize=5, symbolPen=run.color,
+                symbolBrush=run.color, connect="finite",
+            )  # fmt: skip
+        else:  # a tenth of a PlotDataItem's cost to make and to update
+            item = pg.PlotCurveItem(pen=pen, connect="finite")
+        item.setVisible(run.visible())
+        self.plots[plot].addItem(item)
+        return item

@@ -3,6 +3,7 @@
 import numpy as np
 from convlens.engine.history import curves
 from convlens.engine.training import Evaluation, Progress, TrainConfig
+from convlens.gui.views.confusion_view import ConfusionView
 from convlens.gui.views.training_panel import TrainingPanel, run_label
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication
@@ -47,6 +48,9 @@ def test_every_run_is_listed_and_can_be_hidden(qtbot):
     panel.start_run("second", "b")
     assert panel.curves.labels() == ["run 1: a, stopped early", "run 2: b"]
     first, second = panel.curves.runs
+    assert not second.items  # a curve is made with its first point
+    panel.add_progress(report(1, 1.0))
+    assert set(second.items) == {"data_loss", "reg_loss", "accuracy"}  # no validation curves
     assert (
         first.items["data_loss"].opts["pen"].color()
         != second.items["data_loss"].opts["pen"].color()
@@ -158,3 +162,35 @@ def test_a_narrow_panel_stacks_its_parts(qtbot):
     assert not panel.stacked
     loss, accuracy = (plot.sceneBoundingRect() for plot in panel.curves.plots.values())
     assert accuracy.left() >= loss.right()
+
+
+def test_a_loss_that_creeps_up_redraws_its_axis_a_few_times(qtbot):
+    """A run from trained weights starts near 0 and its loss creeps up. Each new range of the
+    loss axis costs the window a redraw of it, so once outgrown the axis at least doubles:
+    every point stays in sight, in 7 ranges where a range per report made 20."""
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.start_run("fine-tuning")
+    ends, loss = [], 0.005
+    for step in range(1, 21):
+        loss *= 1.25
+        panel.add_progress(report(step, loss, steps=100))
+        ends.append(panel.curves.plots["loss"].viewRange()[1][1])
+        assert ends[-1] >= loss
+    assert len(set(ends)) == 7 and ends[-1] <= 2 * 1.1 * loss
+    panel.end_run()
+    assert panel.curves.plots["loss"].viewRange()[1][1] == ends[-1]  # the end moves nothing
+
+
+def test_the_confusion_matrix_is_redrawn_only_when_its_counts_change(qtbot):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    counts = np.diag(np.full(10, 100))
+    counts[3, 5] = 7
+    view.set_matrix(counts)
+    drawn = view.image.image
+    view.set_matrix(counts.copy())  # every report of a run clears it, to the same zeros
+    assert view.image.image is drawn
+    counts[5, 3] = 2
+    view.set_matrix(counts)
+    assert view.image.image is not drawn and view.labels[5 * 10 + 3].text() == "2"
