@@ -6,6 +6,7 @@ does). It holds no state of its own: that is the Session's (``gui.session``).
 from __future__ import annotations
 
 import numpy as np
+from convlens.engine import spec
 from convlens.engine.model_file import ModelInfo
 from convlens.engine.network import Network
 from convlens.engine.weights import conv_kernels, layer_weights
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self._closing = False  # the user agreed to close: no more questions
         self._shown_run = None  # the run the training panel shows
         self._weights_stale = True  # the histograms wait until their dock is shown
+        self._detail_layer = 0  # the layer whose detail is shown
         self._connect()
         self.why = WhyController(self)  # Why, Embedding, nudges, filter galleries (#15)
         self.setAcceptDrops(True)
@@ -160,15 +162,15 @@ class MainWindow(QMainWindow):
     # --- the Session, shown ----------------------------------------------------------------
     def _show_model(self) -> None:
         s = self.session
+        same_layers = spec.same_architecture(s.model.infos, self.overview.infos)
         self.marks.clear()  # before the maps they outline may go
         self.maps.set_layers(s.model.infos)
         self.overview.set_layers(s.model.infos)
-        self.show_detail(0)
+        self.show_detail(self._detail_layer if same_layers else 0)  # a run's end: still there
         for view in self.maps.findChildren(QGraphicsView):
             view.setAcceptDrops(False)  # let files dropped on a plot reach the window
         self.maps.set_weights(conv_kernels(s.model))
-        self.weights_view.update_weights(layer_weights(s.model))
-        self._weights_stale = False
+        self._show_histograms(s.model)
         if not s.run_model_is_current():
             self.weights_view.clear_gradients()  # they were another model's
         self.setWindowTitle(f"ConvLens — {s.info.name}")
@@ -177,10 +179,15 @@ class MainWindow(QMainWindow):
     def _show_weights(self) -> None:
         shown = self.session.shown_model
         self.maps.set_weights(conv_kernels(shown))
-        if self.weights_view.in_sight():  # histograms cost GUI time: redrawn when shown
-            # After the maps, in a turn of the event loop of its own (responsive training).
-            QTimer.singleShot(0, lambda: self.weights_view.update_weights(layer_weights(shown)))
+        # After the maps, in a turn of the event loop of its own (responsive training).
+        QTimer.singleShot(0, lambda: self._show_histograms(shown))
+
+    def _show_histograms(self, model: Network) -> None:
+        """The weight histograms of ``model`` if in sight (they cost GUI time, ~10 ms), else
+        once their dock is shown."""
         self._weights_stale = not self.weights_view.in_sight()
+        if not self._weights_stale:
+            self.weights_view.update_weights(layer_weights(model))
 
     def _on_weights_visibility(self, visible: bool) -> None:
         if visible and self._weights_stale:
@@ -218,6 +225,7 @@ class MainWindow(QMainWindow):
         overview, its column marked there."""
         infos = self.session.model.infos
         layer = min(max(layer, 0), len(infos) - 1)
+        self._detail_layer = layer
         self.overview.select(layer)
         self.maps.show_layers(detail_of(infos, layer))
         layout.fit_detail(self)

@@ -92,7 +92,9 @@ class EmbeddingController(QObject):
         self._view.show_text(f"The embedding failed: {text}")
 
     def _on_weights_changed(self) -> None:
-        self._fingerprint = weights_fingerprint(self._session.shown_model)
+        s = self._session
+        # a run's weights move on at every snapshot: no embedding is for them, none hashed
+        self._fingerprint = None if s.training else weights_fingerprint(s.shown_model)
         self._show()
         self._compute_if_due()  # another model, or a run's end: its own embedding
 

@@ -72,7 +72,9 @@ class FilterController(QObject):
             self.galleries[layer].choose(index)
 
     def _on_weights_changed(self) -> None:
-        fingerprint = weights_fingerprint(self._session.shown_model)
+        s = self._session
+        # a run's weights move on at every snapshot: none is cached, none hashed (~3 ms)
+        fingerprint = None if s.training else weights_fingerprint(s.shown_model)
         if fingerprint != self._fingerprint:
             self._fingerprint, self.made = fingerprint, {}
         for layer in self.galleries:

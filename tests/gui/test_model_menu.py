@@ -30,7 +30,12 @@ def train_from_menu(window, qtbot, train_limit: int) -> None:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def check_histograms(window, model) -> None:
+def check_histograms(window, qtbot, model) -> None:
+    """The Weights dock, brought in sight (only then are its histograms drawn), shows
+    ``model``'s."""
+    window.weights_dock.show()
+    window.weights_dock.raise_()  # a tab behind the Training dock is not in sight
+    qtbot.waitUntil(window.weights_view.in_sight)
     weights = layer_weights(model)
     assert set(window.weights_view.histograms) == set(weights)
     for i, (_, w) in weights.items():
@@ -67,7 +72,7 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
     np.testing.assert_array_equal(window.session.trace.probabilities, trace.probabilities)
     np.testing.assert_allclose(window.prediction.bars.opts["height"], trace.probabilities)
     assert window.prediction.digit == int(trace.probabilities.argmax())
-    check_histograms(window, model)
+    check_histograms(window, qtbot, model)
     editor.close()
 
     with qtbot.waitSignal(window.trainer.finished, timeout=TIMEOUT_MS) as finished:
@@ -85,7 +90,7 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
     assert all(len(values) == len(result.history) > 0 for values in gradients.values())
     for i, values in gradients.items():
         np.testing.assert_allclose(values, [p.grad_mean_abs[i] for p in result.history])
-    check_histograms(window, trained)
+    check_histograms(window, qtbot, trained)
     assert window.weights_dock.toggleViewAction().isChecked()  # shown as a tab by the run
 
 
@@ -137,14 +142,15 @@ def test_a_model_trained_here_and_not_saved_is_replaced_only_when_the_user_agree
     )
 
 
-def test_a_preset_from_the_menu_rebuilds_the_panels(window):
+def test_a_preset_from_the_menu_rebuilds_the_panels(window, qtbot):
     [lenet] = [a for a in window.actions.presets.actions() if a.text() == "lenet5"]
     lenet.trigger()
     assert window.session.model.architecture.name == "lenet5"
     assert len(window.maps.panels) == 12
     assert len(window.maps.panels[3].output.items) == 16  # the second conv's 16 maps
     assert "lenet5 (untrained)" in window.status.model_label.text()
-    check_histograms(window, window.session.model)
+    assert not window.weights_view.histograms  # the Weights dock is hidden: not drawn
+    check_histograms(window, qtbot, window.session.model)
 
 
 def test_the_dock_layout_is_kept(window, settings, qtbot):

@@ -4,7 +4,11 @@ first start, a click on any value explains exactly it, and the left column fits 
 import numpy as np
 import pytest
 from convlens.engine import explain as ex
+from convlens.engine import presets
+from convlens.engine.model_file import ModelInfo
+from convlens.engine.training import build_model
 from convlens.gui import layout
+from convlens.gui.views.feature_maps import detail_of
 from convlens.gui.views.map_image import INK_TABLE, TABLE, colorize
 from convlens.gui.views.overview import NetworkOverview
 from convlens.gui.views.overview_layout import COLUMN_HEIGHT
@@ -264,3 +268,16 @@ def test_a_stroke_repaints_each_view_in_one_rectangle(window, qtbot, draw, seven
     for view in views:
         counts = [region.rectCount() for region in painted.regions[view.viewport()]]
         assert counts and set(counts) == {1}, (type(view).__name__, counts)
+
+
+def test_a_model_of_the_same_layers_keeps_the_detail_in_sight(window):
+    """A run's end (a model of the same layers) keeps the layer the user looks at; a model of
+    other layers opens on its first."""
+    window.show_detail(3)
+    shown = set(window.maps.shown)
+    assert shown == detail_of(window.session.model.infos, 3)
+    same_layers = build_model(window.session.model.architecture, seed=1)
+    window.session.set_model(same_layers, ModelInfo("same layers", {}))
+    assert window.maps.shown == shown
+    window.session.set_model(build_model(presets.tiny(), seed=0), ModelInfo("tiny", {}))
+    assert window.maps.shown == detail_of(window.session.model.infos, 0)
