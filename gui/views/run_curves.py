@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QListWidget, QListWidgetItem
 
 # Column -> (plot, line style, legend text). Colours say which run; styles which curve.
@@ -93,6 +93,10 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
             plot.disableAutoRange()
             for side in ("left", "bottom"):  # redrawn from a cache, not at every new point
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            # Room for the widest tick label, fixed: new labels ("0.005" -> "0.01") resized
+            # the plot in its paint, which then painted it all two or three times (~90 ms).
+            left = plot.getAxis("left")
+            left.setWidth(QFontMetrics(left.font()).horizontalAdvance("0.0005") + 10)
         self.plots["loss"].setYRange(0, 2.5, padding=0)
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         # outside the plots, one row under both: a line style means the same in each

@@ -194,3 +194,29 @@ def test_the_confusion_matrix_is_redrawn_only_when_its_counts_change(qtbot):
     counts[5, 3] = 2
     view.set_matrix(counts)
     assert view.image.image is not drawn and view.labels[5 * 10 + 3].text() == "2"
+
+
+def test_a_run_start_and_end_leave_the_confusion_matrix_its_size(qtbot):
+    """The status above the matrix grows for a longer text and never shrinks: the outcomes of
+    two runs, with the accuracy under each, leave the matrix as it was (resized, it is
+    redrawn whole); a longer text than any before still shows whole."""
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1766, 380)
+    panel.show()
+    qtbot.waitExposed(panel)
+    counts = np.diag(np.full(10, 990))
+    evaluation = Evaluation(accuracy=0.99, per_class=[0.99] * 10, confusion=counts)
+    title = "Training on 4,096 images: 1 epoch(s), batch 32, adam at lr 0.002, loss ce"
+    size = panel.confusion.size()
+    for run in range(2):
+        panel.start_run(title)
+        panel.show_outcome(title, evaluation if run else None, False)
+        panel.end_run()
+        panel.show_outcome("Finished 1 epoch(s) in 8 s.", evaluation, True)
+        QApplication.processEvents()
+        assert panel.confusion.size() == size
+    panel.show_outcome("A note that runs on. " * 12, evaluation, True)
+    QApplication.processEvents()
+    status = panel.status
+    assert status.height() >= status.heightForWidth(status.width())
