@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 FRAME_PEN = pg.mkPen("#9e9e9e", width=1, cosmetic=True)
 MAP_PIXELS = 60  # on-screen side of every map, whatever its size: the grids line up
 MAX_COLUMNS = 16
+MAPS_LEAST_WIDTH = 360  # pixels the maps of one row keep, at least, however many
 MAX_NUMBERED = 32  # strips this short get a number under each value (the logits: digits)
 
 
@@ -154,7 +155,9 @@ class MapGrid(ScaledView):
         )
         self.view.setRange(total, padding=0)
         self.view.setAspectLocked(True)
-        self.setMinimumWidth(min(self.columns * MAP_PIXELS, 400) + 90)
+        # 16 maps of 22 px at least (and the scale's 90 px): a layer's detail then fits beside
+        # an explanation at 1366x768, where 25 px ones needed a sideways scroll bar
+        self.setMinimumWidth(min(self.columns * MAP_PIXELS, MAPS_LEAST_WIDTH) + 90)
         # As tall as MAP_PIXELS maps need, or down to 27% of that where the screen is short
         # (a laptop; about what the width leaves them there): the layer's detail then fits
         # without scrolling.
