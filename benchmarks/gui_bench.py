@@ -100,7 +100,7 @@ def bench_strokes(app, window, count: int) -> dict:
     """From the release that ends a digit's last stroke to the verdict, the overview of every
     layer and the detail's maps in sight repainted."""
     views = output_views(window)
-    views.append(window.prediction.plot.viewport())
+    views.append(window.prediction.bars)
     times = []
     with Others() as load:
         for n in range(count):

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from convlens.gui.views.plain_label import PlainLabel
-from convlens.gui.views.repaint import repaint_in_one_rect
+from convlens.gui.views.probability_bars import ProbabilityBars
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
-
-BAR = "#8fa9c9"
-WINNER = "#c0392b"
 
 
 class WrappedLabel(QLabel):
@@ -47,28 +42,8 @@ class PredictionView(QWidget):
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = WrappedLabel("Draw a digit")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.plot = repaint_in_one_rect(pg.PlotWidget(background="w"))
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.setYRange(0, 1.25, padding=0)
-        self.plot.setXRange(-0.6, 9.6, padding=0)
-        self.plot.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
-        self.plot.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.5, 1)]])
-        self.plot.setMinimumHeight(96)
-        self.plot.setToolTip(
-            "Click to see how the softmax turns the logits into these probabilities"
-        )
-        self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-        self.bars = pg.BarGraphItem(
-            x=np.arange(10), height=np.zeros(10), width=0.7, brushes=[BAR] * 10, pen=None
-        )
-        self.plot.addItem(self.bars)
-        self.value_labels = []
-        for d in range(10):
-            label = PlainLabel("", d, 0, (0.5, 1), color="#222")
-            self.plot.addItem(label)
-            self.value_labels.append(label)
+        self.bars = ProbabilityBars()
+        self.bars.clicked.connect(self.clicked)
         verdict = QVBoxLayout()
         verdict.addWidget(self.digit_label)
         verdict.addWidget(self.caption)
@@ -79,9 +54,8 @@ class PredictionView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.bars, 1)
         self.probabilities = np.zeros(10, np.float32)
-        self._winner: int | None = None
 
     def set_probabilities(self, probabilities: np.ndarray | None, note: str = "") -> None:
         """Show the ten probabilities (None: nothing to classify, with ``note`` as the reason)."""
@@ -94,22 +68,7 @@ class PredictionView(QWidget):
         else:  # how sure, and where the input came from (a file, a test digit)
             sure = f"{self.probabilities[winner]:.1%} sure"
             self.caption.setText(f"{sure}\n{note}" if note else sure)
-        if winner != self._winner:  # new brushes redraw every bar: only when the winner moves
-            self._winner = winner
-            brushes = [WINNER if d == winner else BAR for d in range(10)]
-            self.bars.setOpts(height=self.probabilities, brushes=brushes)
-        else:
-            self.bars.setOpts(height=self.probabilities)
-        for d, (label, p) in enumerate(zip(self.value_labels, self.probabilities, strict=True)):
-            text = f"{p:.0%}" if shown and p >= 0.005 else ""
-            label.set_text(text)
-            if text:  # an empty label need not follow its bar (each move costs a relayout)
-                label.setPos(d, float(p))
-
-    def _on_mouse_clicked(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            event.accept()
-            self.clicked.emit()
+        self.bars.set_values(self.probabilities, winner)
 
     @property
     def digit(self) -> int | None:

@@ -16,7 +16,7 @@ def test_a_drawn_digit_is_classified_and_clear_resets(window, qtbot, draw, seven
     np.testing.assert_array_equal(window.session.image, expected)
     np.testing.assert_array_equal(window.inputs.input_view.item.image, expected)
     trace = trace_image(window.session.model, expected)
-    np.testing.assert_allclose(window.prediction.bars.opts["height"], trace.probabilities)
+    np.testing.assert_allclose(window.prediction.bars.values, trace.probabilities)
     assert window.prediction.digit == trace.digit == 7
 
     window.actions.clear.trigger()
@@ -24,7 +24,7 @@ def test_a_drawn_digit_is_classified_and_clear_resets(window, qtbot, draw, seven
     assert window.prediction.digit is None
     assert not window.canvas.ink().any()
     assert not window.inputs.input_view.item.image.any()
-    assert not np.any(window.prediction.bars.opts["height"])
+    assert not np.any(window.prediction.bars.values)
 
 
 def test_lifting_the_pen_shows_the_final_verdict_at_once(window, qtbot, draw, seven):

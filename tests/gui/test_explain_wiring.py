@@ -73,11 +73,9 @@ def test_clicking_a_dense_unit_explains_that_unit(window, digit):
 
 
 def test_clicking_the_probabilities_explains_the_softmax(window, digit):
-    plot = window.prediction.plot
-    point = plot.mapFromScene(plot.getPlotItem().vb.mapViewToScene(QPointF(3, 0.5)))
-    QTest.mouseClick(
-        plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
-    )
+    bars = window.prediction.bars
+    point = bars.plot_rect().center().toPoint()  # among the bars, over digit 4 or 5
+    QTest.mouseClick(bars, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     e = window.session.explanation
     assert isinstance(e, ex.SoftmaxExplanation)
     np.testing.assert_allclose(e.probabilities, window.session.trace.probabilities, atol=1e-6)

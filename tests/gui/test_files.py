@@ -28,7 +28,7 @@ def assert_shows_file(window, path):
     expected = load_digit(path)
     np.testing.assert_array_equal(window.session.image, expected)
     trace = trace_image(window.session.model, expected)
-    np.testing.assert_allclose(window.prediction.bars.opts["height"], trace.probabilities)
+    np.testing.assert_allclose(window.prediction.bars.values, trace.probabilities)
     assert window.prediction.digit == trace.digit
 
 

@@ -70,7 +70,7 @@ def test_an_edited_architecture_is_applied_then_trained_from_the_menu(
     assert "tiny6 (untrained)" in window.status.model_label.text()
     trace = trace_image(model, window.session.image)
     np.testing.assert_array_equal(window.session.trace.probabilities, trace.probabilities)
-    np.testing.assert_allclose(window.prediction.bars.opts["height"], trace.probabilities)
+    np.testing.assert_allclose(window.prediction.bars.values, trace.probabilities)
     assert window.prediction.digit == int(trace.probabilities.argmax())
     check_histograms(window, qtbot, model)
     editor.close()

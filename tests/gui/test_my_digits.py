@@ -229,10 +229,10 @@ def test_a_fine_tune_on_my_digits_shows_before_and_after(
     window.input.show_sample(4)
     image = window.session.image
     np.testing.assert_allclose(
-        shown.before.bars.opts["height"], trace_image(before, image).probabilities, atol=1e-6
+        shown.before.bars.values, trace_image(before, image).probabilities, atol=1e-6
     )
     np.testing.assert_allclose(
-        shown.after.bars.opts["height"], trace_image(after, image).probabilities, atol=1e-6
+        shown.after.bars.values, trace_image(after, image).probabilities, atol=1e-6
     )
     layer = shown.layer.currentData()
     np.testing.assert_allclose(

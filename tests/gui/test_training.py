@@ -47,7 +47,7 @@ def test_training_from_the_menu_runs_to_the_end(mnist_window, qtbot):
     assert f"{evaluation.accuracy:.1%}" in window.status.model_label.text()
     np.testing.assert_array_equal(window.training_panel.confusion.matrix, evaluation.confusion)
     np.testing.assert_allclose(
-        window.prediction.bars.opts["height"], window.session.trace.probabilities
+        window.prediction.bars.values, window.session.trace.probabilities
     )  # the verdict is the new model's
     assert window.training_panel.revert_button.isVisible()
     assert window.actions.train.isEnabled() and not window.actions.stop.isEnabled()
@@ -164,7 +164,12 @@ def test_a_run_starting_moves_nothing_in_the_network_views(mnist_window, qtbot):
 
     window = mnist_window
     window.actions.train.trigger()  # the docks come as the dialog opens
-    QApplication.processEvents()
+    # Laid out, as while the user reads the dialog. Qt can leave the detail a scroll bar
+    # it no longer needs after the docks' first layout, until any layout request of the
+    # panels (a known glitch, apart from a run's start): one clears it here.
+    qtbot.wait(50)
+    window.maps.widget().updateGeometry()
+    qtbot.wait(50)
     views = [window.overview, window.maps.viewport(), *window.maps.findChildren(MapGrid)]
     places = lambda: [(v.size(), v.mapTo(window, QPoint(0, 0))) for v in views]  # noqa: E731
     before = places()
