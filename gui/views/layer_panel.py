@@ -20,19 +20,20 @@ def mosaic_layout(channels: int) -> tuple[int, int]:
     return math.ceil(channels / columns), columns
 
 
-def kernel_mosaic(weight: np.ndarray) -> np.ndarray:
-    """One filter's (C, k, k) weights as a single image: its slices in a grid, NaN between."""
-    channels, k, _ = weight.shape
+def kernel_mosaics(weights: np.ndarray) -> np.ndarray:
+    """Each filter's (C, k, k) weights as one image, (F, C, k, k) -> (F, H, W): its slices in
+    a near-square grid, NaN between them (one NumPy pass: a weight snapshot redraws them)."""
+    filters, channels, k, _ = weights.shape
     rows, columns = mosaic_layout(channels)
-    out = np.full((rows * (k + 1) - 1, columns * (k + 1) - 1), np.nan, np.float32)
-    for c in range(channels):
-        r, q = divmod(c, columns)
-        out[r * (k + 1) : r * (k + 1) + k, q * (k + 1) : q * (k + 1) + k] = weight[c]
-    return out
+    cells = np.full((filters, rows * columns, k + 1, k + 1), np.nan, np.float32)
+    cells[:, :channels, :k, :k] = weights
+    grid = cells.reshape(filters, rows, columns, k + 1, k + 1).transpose(0, 1, 3, 2, 4)
+    whole = grid.reshape(filters, rows * (k + 1), columns * (k + 1))
+    return np.ascontiguousarray(whole[:, :-1, :-1])
 
 
 def mosaic_cell(channels: int, k: int, row: int, col: int) -> tuple[int, int, int] | None:
-    """(input channel, kernel row, kernel col) at a pixel of ``kernel_mosaic``, or None (gap)."""
+    """(input channel, kernel row, kernel col) at a pixel of ``kernel_mosaics``, or None (gap)."""
     _, columns = mosaic_layout(channels)
     (r, kr), (q, kc) = divmod(row, k + 1), divmod(col, k + 1)
     channel = r * columns + q
@@ -116,5 +117,4 @@ class LayerPanel(QFrame):
     def set_kernels(self, weight: np.ndarray) -> None:
         """A conv layer's weights (F, C, k, k), one mosaic per filter on one scale."""
         if self.kernels is not None:
-            mosaics = np.stack([kernel_mosaic(w) for w in weight])
-            self.kernels.set_maps(mosaics)
+            self.kernels.set_maps(kernel_mosaics(weight))

@@ -87,6 +87,10 @@ def test_the_fingerprint_follows_the_weights_and_the_cache_with_it(model, images
     cache.put(fv.top_patches(other, 4, images))
     assert cache.get(result.fingerprint, 0) is None  # the old weights' results are gone
     assert cache.get(changed, 4).fingerprint == changed
+    state = {name: value + 1e-3 for name, value in model.state_dict().items()}
+    other.load_state_dict(state)  # as a run's snapshot arrives: a new fingerprint, then kept
+    assert weights_fingerprint(other) not in (changed, result.fingerprint)
+    assert weights_fingerprint(other) == weights_fingerprint(copy.deepcopy(other))
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from convlens.engine.model_file import ModelInfo
 from convlens.engine.network import trace_image
 from convlens.engine.presets import PRESETS
 from convlens.engine.training import build_model
-from convlens.gui.views.layer_panel import kernel_mosaic
+from convlens.gui.views.layer_panel import mosaic_layout
 from convlens.gui.views.map_grid import MapGrid, StripView
 from convlens.gui.views.map_image import STEADY_SLACK, TABLE, colorize, nice_ceiling
 from PySide6.QtCore import QPointF, Qt
@@ -41,8 +41,17 @@ def check_panels(window):
         if isinstance(info.layer, spec.Conv):
             kernels = weights[info.index].weight.detach().numpy()
             assert len(panel.kernels.items) == info.layer.filters
+            rows, columns = mosaic_layout(kernels.shape[1])
+            k = info.layer.size
             for item, weight in zip(panel.kernels.items, kernels, strict=True):
-                np.testing.assert_array_equal(item.image, kernel_mosaic(weight))
+                assert item.image.shape == (rows * (k + 1) - 1, columns * (k + 1) - 1)
+                gaps = np.ones(item.image.shape, bool)
+                for c, channel in enumerate(weight):  # slice c at its place, row by row
+                    r, q = divmod(c, columns)
+                    place = np.s_[r * (k + 1) : r * (k + 1) + k, q * (k + 1) : q * (k + 1) + k]
+                    np.testing.assert_array_equal(item.image[place], channel)
+                    gaps[place] = False
+                assert np.isnan(item.image[gaps]).all()
         else:
             assert panel.kernels is None
 
