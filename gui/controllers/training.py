@@ -74,7 +74,11 @@ class TrainingController(QObject):
         self.options = None  # more rows for the dialog, and what they change (my digits')
         self.stop_question: QMessageBox | None = None
         trainer.progress.connect(session.add_progress)
-        trainer.snapshot.connect(session.load_snapshot)
+        # A snapshot comes with a report: its maps in a turn of the event loop of their own,
+        # so that the window's timers get one between those and the report's curves.
+        trainer.snapshot.connect(
+            lambda state: QTimer.singleShot(0, lambda: session.load_snapshot(state))
+        )
         trainer.finished.connect(self._on_finished)
         trainer.failed.connect(session.fail_run)
         trainer.diverged.connect(self._on_diverged)

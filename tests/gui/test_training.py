@@ -64,8 +64,12 @@ def test_stop_ends_the_run_and_the_maps_follow_the_learning_weights(mnist_window
         start_from_menu(window, qtbot, epochs=50, train_limit=0)  # long enough to stop
         with qtbot.waitSignal(window.trainer.snapshot, timeout=TIMEOUT_MS):
             pass
-        shown = np.stack([item.image for item in window.maps.panels[0].kernels.items])
-        assert not np.array_equal(shown[:, :5, :5], initial[:, 0])  # learning weights shown
+
+        def kernels_shown():
+            return np.stack([item.image for item in window.maps.panels[0].kernels.items])
+
+        # the learning weights shown, in the next turn of the event loop
+        qtbot.waitUntil(lambda: not np.array_equal(kernels_shown()[:, :5, :5], initial[:, 0]))
         window.actions.stop.trigger()
     _, result, evaluation, _ = finished.args
     assert result.stopped
