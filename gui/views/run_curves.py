@@ -97,6 +97,7 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
             # the plot in its paint, which then painted it all two or three times (~90 ms).
             left = plot.getAxis("left")
             left.setWidth(QFontMetrics(left.font()).horizontalAdvance("0.0005") + 10)
+            left.enableAutoSIPrefix(False)  # "0.005", not "5" under "loss (x0.001)" (cut short)
         self.plots["loss"].setYRange(0, 2.5, padding=0)
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         # outside the plots, one row under both: a line style means the same in each
