@@ -224,13 +224,14 @@ class Session(QObject):
         """The run ended: ``model`` is shown and kept for a decision (keep or go back)."""
         run = self.run
         run.live, run.result = None, result
-        epochs = result.history[-1].epoch if result.history else 0
         run.state = "stopped" if result.stopped else "finished"
-        run.note = (
-            f"Stopped during epoch {epochs} after {result.seconds:.0f} s."
-            if result.stopped
-            else f"Finished {run.config.epochs} epoch(s) in {result.seconds:.0f} s."
-        )
+        seconds = f"{result.seconds:.0f} s"
+        if not result.stopped:
+            run.note = f"Finished {run.config.epochs} epoch(s) in {seconds}."
+        elif result.history:
+            run.note = f"Stopped during epoch {result.history[-1].epoch} after {seconds}."
+        else:  # no step reported yet: its weights are those it started from
+            run.note = f"Stopped after {seconds}, before its first report."
         if result.warning:  # a run still at chance: advice, not an error
             run.note += f"\nNote: {result.warning}"
         run.model = model

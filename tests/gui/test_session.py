@@ -158,6 +158,7 @@ def test_a_run_from_the_model_shown_redraws_nothing_a_fresh_one_does(session):
     session.begin_run(session.model, TrainConfig(), "a run", "tiny")
     assert [name for name, *_ in seen] == ["run_changed"] and session.trace is trace
     session.end_run(session.model, TrainResult([], stopped=True, seconds=0.1), None, session.info)
+    assert session.run.note == "Stopped after 0 s, before its first report."  # not 'epoch 0'
     seen.clear()
     fresh = build_model(presets.tiny(), seed=5)
     session.begin_run(fresh, TrainConfig(), "a run", "tiny")
