@@ -67,6 +67,7 @@ class Pool:
 class Flatten:
     order: str = "row"  # 'row': each map read row by row; 'column': column by column
     kind: ClassVar[str] = "flatten"
+    ORDERS: ClassVar[tuple[str, ...]] = tuple(FLATTEN_ORDERS)  # a tuple: any value is compared
 
 
 @dataclass
@@ -181,7 +182,7 @@ def _layer_info(i: int, layer: LayerSpec, shape: Shape) -> LayerInfo:
     if isinstance(layer, Pool):
         return _pool_info(i, layer, shape)
     if isinstance(layer, Flatten):
-        if layer.order not in FLATTEN_ORDERS:
+        if layer.order not in Flatten.ORDERS:  # (a dict's keys: a list in a file raised)
             raise ArchitectureError(
                 i, f"flatten order must be 'row' or 'column', not {show(layer.order)}"
             )

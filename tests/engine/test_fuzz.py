@@ -13,7 +13,7 @@ from convlens.engine import limits, presets
 from convlens.engine.model_file import FORMAT, ModelFileError, load_model
 from convlens.engine.network import Network
 from convlens.engine.spec import LAYER_TYPES, Architecture, ArchitectureError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save
 
@@ -75,6 +75,7 @@ def _check_architecture(text):
 
 @fuzz
 @given(architectures)
+@example({"layers": [{"kind": "flatten", "order": []}]})  # found by the fuzzer: a TypeError
 def test_architecture_dicts(data):
     _check_architecture(json.dumps(data))
 
