@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QListWidget, QListWidgetItem
 
 # Column -> (plot, line style, legend text). Colours say which run; styles which curve.
@@ -29,6 +29,10 @@ LINES = {
 X_AXES = {"seen": "images seen", "global_step": "steps"}
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 HEADROOM = 1.1  # the loss axis ends this much above the highest point of the run it follows
+# The finished runs' curves are drawn from pixmaps, kept in Qt's pixmap cache (10 MB unless
+# raised): 0.5-0.7 MB a run from random weights in the Training dock of a 1920x1080 screen,
+# so room for ~100 runs. Beyond that they are drawn again at every paint, as a live run is.
+PIXMAP_CACHE_KB = 64 * 1024
 
 
 @dataclass
@@ -113,6 +117,7 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
         self.run_list.itemChanged.connect(self._on_item_changed)
         self.runs: list[RunCurves] = []
         self.live: RunCurves | None = None
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
         self.x_axis = "seen"
         self.set_x_axis("seen")
 
@@ -174,6 +179,8 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
                 run.row.setText(run.label)
                 run.row.setToolTip(run.label)
             run.planned = {}
+            for item in run.items.values():
+                _keep_drawn(item)
             self.rescale(grow=True)  # the axis that held the run holds it still
 
     def set_visible(self, run: RunCurves, visible: bool) -> None:
@@ -265,5 +272,16 @@ class RunCurvesView(pg.GraphicsLayoutWidget):
         else:  # a tenth of a PlotDataItem's cost to make and to update
             item = pg.PlotCurveItem(pen=pen, connect="finite")
         item.setVisible(run.visible())
+        if run is not self.live:
+            _keep_drawn(item)
         self.plots[plot].addItem(item)
         return item
+
+
+def _keep_drawn(item: pg.PlotCurveItem | pg.PlotDataItem) -> None:
+    """Draw a finished run's curve from a pixmap, made again only when the axes change: a
+    live run's new point repainted every earlier run's curves under it too (14 ms a report
+    with 8 runs shown, against 4 ms with one)."""
+    parts = (item.curve, item.scatter) if isinstance(item, pg.PlotDataItem) else (item,)
+    for part in parts:
+        part.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

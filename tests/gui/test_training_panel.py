@@ -1,6 +1,7 @@
 """The training panel on its own: every run's curves, the run list, the axes, the verdict."""
 
 import numpy as np
+import pyqtgraph as pg
 from convlens.engine.history import curves
 from convlens.engine.training import Evaluation, Progress, TrainConfig
 from convlens.gui.views.confusion_view import ConfusionView
@@ -180,6 +181,38 @@ def test_a_loss_that_creeps_up_redraws_its_axis_a_few_times(qtbot):
     assert len(set(ends)) == 7 and ends[-1] <= 2 * 1.1 * loss
     panel.end_run()
     assert panel.curves.plots["loss"].viewRange()[1][1] == ends[-1]  # the end moves nothing
+
+
+def test_a_live_report_does_not_draw_the_finished_runs_again(qtbot, monkeypatch):
+    """The finished runs' curves lie under the live one's: each report repainted them all
+    (a paint of the curves took 17 ms with 8 runs, 4 ms with one). Drawn once, they are then
+    shown from a pixmap while the axes hold still, and the live run's point still shows."""
+    drawn = []
+    paint = pg.PlotCurveItem.paint
+    monkeypatch.setattr(
+        pg.PlotCurveItem, "paint", lambda item, *args: drawn.append(item) or paint(item, *args)
+    )
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.start_run("first")
+    for step in range(1, 11):
+        panel.add_progress(report(step, 1.0 / step, steps=10))
+    panel.end_run()
+    finished = panel.curves.runs[0].items["data_loss"]
+    panel.start_run("second")
+    for step in range(1, 6):  # a steady loss: the axes hold still from the first report on
+        panel.add_progress(report(step, 0.5, steps=10))
+        live = panel.curves.live.items["data_loss"]
+        count = drawn.count(live)
+        qtbot.waitUntil(lambda live=live, count=count: drawn.count(live) > count)
+        if step == 2:
+            before = drawn.count(finished)
+    assert drawn.count(finished) == before
+    assert live.isVisible() and finished.isVisible()
+    np.testing.assert_allclose(live.xData, 32 * np.arange(1, 6))
 
 
 def test_the_confusion_matrix_is_redrawn_only_when_its_counts_change(qtbot):
