@@ -6,12 +6,14 @@ Hovering a cell reports its count (``hovered(text)``); clicking it asks for its 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from convlens.gui.views.plain_label import PlainLabel
 from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import QPointF, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsRectItem
 
 COLORMAP = pg.ColorMap([0.0, 0.5, 1.0], [(255, 255, 255), (107, 174, 214), (8, 48, 107)])
@@ -22,6 +24,11 @@ def cell_text(true: int, predicted: int, count: int) -> str:
     images = f"{count:,} test digit{'' if count == 1 else 's'}"
     verdict = "read correctly" if true == predicted else f"read as {predicted}"
     return f"Labelled {true}, {verdict}: {images} (click to see them)"
+
+
+def _digit_ticks(step: int) -> list:
+    """Ticks at the middle of every ``step``-th digit's cells, from 0."""
+    return [[(d + 0.5, str(d)) for d in range(0, 10, step)]]
 
 
 class ConfusionView(pg.PlotWidget):
@@ -38,9 +45,8 @@ class ConfusionView(pg.PlotWidget):
         self.hideButtons()
         self.invertY(True)
         self.setLabels(left="true digit", bottom="predicted digit")
-        ticks = [[(d + 0.5, str(d)) for d in range(10)]]
-        self.getAxis("left").setTicks(ticks)
-        self.getAxis("bottom").setTicks(ticks)
+        self.getAxis("bottom").setTicks(_digit_ticks(1))
+        self._tick_step = 0  # of the true digits' ticks: set by _fit_text
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(COLORMAP)
         self.addItem(self.image)
@@ -58,6 +64,9 @@ class ConfusionView(pg.PlotWidget):
         self.addItem(self.outline)
         self.setRange(xRange=(0, 10), yRange=(0, 10), padding=0.02)
         self.matrix = np.zeros((10, 10), np.int64)
+        self._metrics = QFontMetrics(font)
+        self.getViewBox().sigResized.connect(self._fit_text)
+        self._fit_text()
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -80,8 +89,31 @@ class ConfusionView(pg.PlotWidget):
         ):
             label.set_text(str(count) if count else "")
             label.set_color("white" if value > 0.6 * top else "black")
+        self._fit_text()
         if not self.matrix.any():
             self.select_cell(None)
+
+    def labels_fit(self) -> bool:
+        """Whether the cells hold their counts: a line of text, and the widest but for a
+        little that spills over (a diagonal of 4-digit counts sits among 1-digit ones)."""
+        width, height = (1 / size for size in self.getViewBox().viewPixelSize())
+        widest = max(self._metrics.horizontalAdvance(label.text()) for label in self.labels)
+        return width >= 0.75 * widest and height >= self._metrics.height()
+
+    def _fit_text(self) -> None:
+        """The counts where the cells hold them, else none, and the true digits' ticks that
+        have room: a shaded matrix whose counts show on hover reads better than a hundred
+        numbers drawn over each other (the Training dock of a 1366x768 screen leaves it
+        ~50 px)."""
+        fit = self.labels_fit()
+        if fit != self.labels[0].isVisible():
+            for label in self.labels:
+                label.setVisible(fit)
+        row = 1 / self.getViewBox().viewPixelSize()[1]
+        step = min(9, math.ceil(self.fontMetrics().height() / row))
+        if step != self._tick_step:
+            self._tick_step = step
+            self.getAxis("left").setTicks(_digit_ticks(step))
 
     def select_cell(self, cell: tuple[int, int] | None) -> None:
         """Outline the cell (true, predicted) whose images are shown; None: no outline."""

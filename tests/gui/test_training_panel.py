@@ -6,7 +6,8 @@ from convlens.engine.history import curves
 from convlens.engine.training import Evaluation, Progress, TrainConfig
 from convlens.gui.views.confusion_view import ConfusionView
 from convlens.gui.views.training_panel import TrainingPanel, run_label
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 
@@ -227,6 +228,30 @@ def test_the_confusion_matrix_is_redrawn_only_when_its_counts_change(qtbot):
     counts[5, 3] = 2
     view.set_matrix(counts)
     assert view.image.image is not drawn and view.labels[5 * 10 + 3].text() == "2"
+
+
+def test_the_counts_show_only_where_the_cells_hold_them(qtbot):
+    """In the Training dock of a 1366x768 screen the matrix is ~50 px high: its hundred
+    counts would be drawn over each other. It is then shaded alone, and hovering a cell
+    still says its count."""
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    counts = np.diag(np.full(10, 1000))
+    counts[3, 5] = 7
+    view.set_matrix(counts)
+    view.resize(400, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    assert all(label.isVisible() for label in view.labels)
+    assert view.labels[3 * 10 + 5].text() == "7"
+    view.resize(220, 90)
+    qtbot.waitUntil(lambda: not any(label.isVisible() for label in view.labels))
+    cell = view.mapFromScene(view.getViewBox().mapViewToScene(QPointF(5.5, 3.5)))
+    with qtbot.waitSignal(view.hovered) as hovered:
+        QTest.mouseMove(view.viewport(), cell)
+    assert hovered.args == ["Labelled 3, read as 5: 7 test digits (click to see them)"]
+    view.resize(400, 400)
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in view.labels))
 
 
 def test_a_run_start_and_end_leave_the_confusion_matrix_its_size(qtbot):
