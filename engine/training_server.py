@@ -191,8 +191,16 @@ def serve(commands: Connection, events: Connection) -> None:
     """Run jobs until ``commands`` closes (the app has ended), then exit."""
     runner = _Runner(events)
     threading.Thread(target=_read, args=(commands, runner), daemon=True).start()
+    _warm_up()
     while True:
         runner.run(*runner.jobs.get())
+
+
+def _warm_up() -> None:
+    """Make an optimizer now: the first one imports PyTorch's compiler stack (torch._dynamo,
+    2-3 s here). The app starts this process as the Train dialog opens, so a run then starts
+    as soon as it is accepted."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 
 def _read(commands: Connection, runner: _Runner) -> None:
