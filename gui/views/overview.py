@@ -48,6 +48,9 @@ LINKS_INK = 1500  # the lines between two layers share this much opacity (255 = 
 SELECTED = QColor(255, 220, 80, 110)  # translucent: the links in the background show through
 HEADING_ROOM = 14.0  # scene units above the maps kept for the headings, at least
 HEADING_GAP = 8  # pixels between two headings on one row
+HEADINGS_SHARE = 0.35  # of the view's height, at most, for the rows of headings
+# Where the rows cannot hold every heading, the ones of higher rank give way first.
+HEADING_RANKS = {"conv": 0, "dense": 0, "pool": 1}  # the others (activations, ...): 2
 LEFT = -4.0  # scene x where the view's range begins
 
 
@@ -75,7 +78,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         self.infos: list[spec.LayerInfo] = []
         self._selection: QGraphicsRectItem | None = None
         self._selected: int | None = None  # the layer whose column is marked
-        self.headings: list[tuple[PlainLabel, float]] = []  # each, its centre x
+        self.headings: list[tuple[PlainLabel, float, int]] = []  # each, its centre x, rank
         self._top = -HEADING_ROOM  # the top of the view's range: room for the headings
         self._width = 0.0  # the scene's width
         self._links: list[tuple[QPainterPath, QPen]] = []  # drawn as the background
@@ -113,29 +116,43 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
 
     def place_headings(self) -> None:
         """The headings in as few rows as keep them apart at the present zoom (narrow
-        columns: more rows), the view's range grown to hold the rows."""
+        columns: more rows), the view's range grown to hold the rows. A short view (a laptop
+        with the Training dock open) holds only so many rows: the headings that fit in them
+        stay, the layers with weights first, then pooling; hovering still names a layer."""
         size = self.view.size()
         if not self.headings or size.width() < 1 or size.height() < 1:
             return
+        line_px = self.headings[0][0].boundingRect().height() + 1  # rows 1 px apart
+        most_rows = max(1, int(HEADINGS_SHARE * size.height() / line_px))
+        order = sorted(range(len(self.headings)), key=lambda i: self.headings[i][2])
         for _ in range(4):  # the rows change the range, and so the zoom: this settles fast
             height = COLUMN_HEIGHT + 8 - self._top
             unit = max(self._width / size.width(), height / size.height())  # scene per pixel
-            ends: list[float] = []  # where each row of headings ends so far
-            places = []
-            for heading, centre in self.headings:
+            spans: list[list[tuple[float, float]]] = []  # each row's headings, left to right
+            places: dict[int, tuple[float, int | None]] = {}
+            for i in order:
+                heading, centre, _ = self.headings[i]
                 half = heading.boundingRect().width() * unit / 2
                 # the first and last headings stay inside the view, however narrow
                 centre = min(max(centre, LEFT + half), LEFT + self._width - half)
-                row = next((r for r, end in enumerate(ends) if centre - half >= end), len(ends))
-                if row == len(ends):
-                    ends.append(0.0)
-                ends[row] = centre + half + HEADING_GAP * unit
-                places.append((centre, row))
-            line = (self.headings[0][0].boundingRect().height() + 1) * unit  # 1 px apart
-            for (heading, _), (centre, row) in zip(self.headings, places, strict=True):
-                heading.setPos(centre, -(row + 1) * line - 2)  # row 0 nearest the maps
-            # (a view squeezed too short to hold them would grow its rows without end)
-            top = max(min(-len(ends) * line - 4, -HEADING_ROOM), -COLUMN_HEIGHT / 2)
+                gap = HEADING_GAP * unit
+                span = (centre - half - gap / 2, centre + half + gap / 2)
+                row = next(
+                    (r for r, taken in enumerate(spans) if not _overlaps(span, taken)),
+                    len(spans) if len(spans) < most_rows else None,
+                )
+                if row == len(spans):
+                    spans.append([])
+                if row is not None:
+                    spans[row].append(span)
+                places[i] = (centre, row)
+            line = line_px * unit
+            for i, (centre, row) in places.items():
+                heading = self.headings[i][0]
+                heading.setVisible(row is not None)
+                if row is not None:
+                    heading.setPos(centre, -(row + 1) * line - 2)  # row 0 nearest the maps
+            top = min(-len(spans) * line - 4, -HEADING_ROOM)
             if abs(top - self._top) < 0.25:
                 break
             self._top = top
@@ -149,7 +166,9 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         centre = column.x + column.width / 2
         heading = PlainLabel(name, centre, -HEADING_ROOM)  # placed by place_headings
         self.view.addItem(heading)
-        self.headings.append((heading, centre))
+        self.headings.append(
+            (heading, centre, HEADING_RANKS.get(info.layer.kind, 2) if info else 0)
+        )
         column.item = PixelImage()  # the maps' mosaic starts where the first map does
         column.item.setPos(*column.origins[0])
         if not column.is_maps:  # one value per row, stretched to the strip's cells
@@ -290,3 +309,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         if cell is not None and column.layer >= 0:
             index, row, col = cell if column.is_maps else (0, 0, cell[1])  # a strip: the unit
             self.clicked.emit(column.layer, index, row, col)
+
+
+def _overlaps(span: tuple[float, float], taken: list[tuple[float, float]]) -> bool:
+    return any(span[0] < right and left < span[1] for left, right in taken)
