@@ -79,6 +79,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         self._selection: QGraphicsRectItem | None = None
         self._selected: int | None = None  # the layer whose column is marked
         self.headings: list[tuple[PlainLabel, float, int]] = []  # each, its centre x, rank
+        self.digits: list[PlainLabel] = []  # beside the logits and the probabilities
         self._top = -HEADING_ROOM  # the top of the view's range: room for the headings
         self._width = 0.0  # the scene's width
         self._links: list[tuple[QPainterPath, QPen]] = []  # drawn as the background
@@ -94,6 +95,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
             return
         self.view.clear()
         self.infos, self.columns, self._selection, self.headings = list(infos), [], None, []
+        self.digits = []
         self._links = []
         shapes = [(1, 28, 28), *(info.out_shape for info in infos), (infos[-1].out_shape[0],)]
         x = 0.0
@@ -159,6 +161,18 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
             self._set_range()
         if self._selection is not None:  # it reaches up to the headings
             self.select(self._selected)
+        self._fit_digits()
+
+    def _fit_digits(self) -> None:
+        """The digits beside the short vectors only where their rows hold them (a laptop
+        with the Training dock open leaves a row 5 px: they were drawn over each other);
+        hovering a value still names its digit."""
+        if not self.digits:
+            return
+        row = CELL / self.view.viewPixelSize()[1]  # pixels
+        fits = row >= 0.6 * self.digits[0].boundingRect().height()  # a digit's ink, about
+        for label in self.digits:
+            label.setVisible(fits)
 
     def _add_items(self, column: Column) -> None:
         info = self.infos[column.layer] if 0 <= column.layer < len(self.infos) else None
@@ -179,6 +193,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
             for unit in range(column.shape[0]):
                 label = number_label(unit, x + column.width + 6, y + unit * CELL)
                 self.view.addItem(label)
+                self.digits.append(label)
 
     def _link(self, before: Column, after: Column) -> None:
         """Faint lines from the maps a layer reads to the maps it makes."""

@@ -159,7 +159,8 @@ def test_the_overview_headings_never_overlap(first_start, qtbot, size, training)
     others, in the overview, above the maps. Every one shows but on a laptop with the
     Training dock open (a view ~176 px high): there the activations', dropouts' and
     flatten's give way, never those of the input, the layers with weights and the softmax
-    (two rows of them fell off the top of the view)."""
+    (two rows of them fell off the top of the view), and so do the digits beside the last
+    two columns."""
     first_start.resize(*size)
     qtbot.waitUntil(lambda: first_start.width() <= size[0])
     if training:
@@ -169,11 +170,14 @@ def test_the_overview_headings_never_overlap(first_start, qtbot, size, training)
     overview = first_start.overview
     rects = _heading_rects(overview)
     shown = [heading.text() for heading, *_ in overview.headings if heading.isVisible()]
+    digits = [label.isVisible() for label in overview.digits]
+    assert len(digits) == 20  # 0-9 beside the logits and the probabilities
     if training:
         assert "conv 16×5²" in shown and "dense 10" in shown and "softmax" in shown
         assert {"input", "conv 48×3²", "dense 128"} <= set(shown) and len(shown) >= 7
+        assert not any(digits)  # rows of 5 px: the digits would be drawn over each other
     else:
-        assert len(rects) == len(overview.columns)
+        assert len(rects) == len(overview.columns) and all(digits)
     area = QRectF(overview.viewport().rect())
     maps_top = overview.mapFromScene(overview.view.mapViewToScene(QPointF(0, 0))).y()
     names = list(rects)
