@@ -93,7 +93,7 @@ class ConfusionView(pg.PlotWidget):
         if not self.matrix.any():
             self.select_cell(None)
 
-    def labels_fit(self) -> bool:
+    def _labels_fit(self) -> bool:
         """Whether the cells hold their counts: a line of text, and the widest but for a
         little that spills over (a diagonal of 4-digit counts sits among 1-digit ones)."""
         width, height = (1 / size for size in self.getViewBox().viewPixelSize())
@@ -105,7 +105,7 @@ class ConfusionView(pg.PlotWidget):
         have room: a shaded matrix whose counts show on hover reads better than a hundred
         numbers drawn over each other (the Training dock of a 1366x768 screen leaves it
         ~50 px)."""
-        fit = self.labels_fit()
+        fit = self._labels_fit()
         if fit != self.labels[0].isVisible():
             for label in self.labels:
                 label.setVisible(fit)

@@ -130,7 +130,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
         for _ in range(4):  # the rows change the range, and so the zoom: this settles fast
             height = COLUMN_HEIGHT + 8 - self._top
             unit = max(self._width / size.width(), height / size.height())  # scene per pixel
-            spans: list[list[tuple[float, float]]] = []  # each row's headings, left to right
+            spans: list[list[tuple[float, float]]] = []  # each row's headings' extents
             places: dict[int, tuple[float, int | None]] = {}
             for i in order:
                 heading, centre, _ = self.headings[i]
@@ -166,7 +166,7 @@ class NetworkOverview(pg.GraphicsLayoutWidget):
     def _fit_digits(self) -> None:
         """The digits beside the short vectors only where their rows hold them (a laptop
         with the Training dock open leaves a row 5 px: they were drawn over each other);
-        hovering a value still names its digit."""
+        hovering a value still says its unit (the logits) or digit (the softmax)."""
         if not self.digits:
             return
         row = CELL / self.view.viewPixelSize()[1]  # pixels
