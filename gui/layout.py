@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMainWindow, QWidget
 
@@ -90,6 +90,30 @@ def fit_detail(window) -> None:
     overview = max(OVERVIEW_LEAST, min(chosen, total - needed))
     if abs(overview - split.sizes()[0]) > 2:
         split.setSizes([overview, total - overview])
+
+
+class _ResizeWatch(QObject):
+    """Calls ``on_resize`` whenever the object it filters gets a new size."""
+
+    def __init__(self, on_resize, parent: QObject):
+        super().__init__(parent)
+        self.on_resize = on_resize
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.on_resize()
+        return False
+
+
+def keep_detail_fitted(window) -> None:
+    """``fit_detail`` again whenever the network's split gets a new height (the Training dock
+    shown or hidden, the window resized), not only when a layer is chosen: a deep layer's
+    detail scrolled below an overview that held more than its share. After the split has laid
+    itself out (a filter sees the resize before it), once for a burst of resizes."""
+    split = window.network_split
+    refit = QTimer(split, singleShot=True, interval=0)
+    refit.timeout.connect(lambda: fit_detail(window))
+    split.installEventFilter(_ResizeWatch(refit.start, split))
 
 
 def fit_to_screen(window: QMainWindow) -> None:

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.why = WhyController(self)  # Why, Embedding, nudges, filter galleries (#15)
         self.setAcceptDrops(True)
         layout.restore_layout(self, self.settings)
+        layout.keep_detail_fitted(self)
         self._show_model()
         if sample is not None:  # no map is empty, from the first start
             self.input.show_sample(sample)

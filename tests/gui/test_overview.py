@@ -222,6 +222,31 @@ def test_the_layer_detail_fits_without_scrolling_on_a_laptop_screen(
                 assert view.height() >= view.minimumHeight() > 40
 
 
+def test_the_detail_takes_room_from_the_overview_while_the_training_dock_is_open(
+    first_start, qtbot
+):
+    """Layer 3's detail needs 437 px. At 1920x1080 it has them; with the Training dock open the
+    overview gives it all but its least (it kept half the height: the detail scrolled by
+    167 px, not 77); the dock closed again, the detail needs no scrolling and the overview has
+    its height back."""
+    window = first_start
+    window.resize(1766, 994)  # what the window gets of a 1920x1080 screen
+    qtbot.waitUntil(lambda: window.width() == 1766)
+    window.show_detail(3)
+    QApplication.processEvents()
+    scroll, overview = window.maps.verticalScrollBar(), window.overview.height()
+    assert scroll.maximum() == 0 and overview > layout.OVERVIEW_LEAST + 100
+    layout.show_training(window)
+    qtbot.waitUntil(lambda: window.training_dock.height() > 300, timeout=2000)
+    qtbot.waitUntil(lambda: window.overview.height() == layout.OVERVIEW_LEAST, timeout=2000)
+    needed = window.maps.widget().minimumSizeHint().height()
+    assert scroll.maximum() == needed - window.maps.viewport().height() > 0
+    window.training_dock.hide()
+    window.weights_dock.hide()
+    qtbot.waitUntil(lambda: window.overview.height() == overview, timeout=2000)
+    assert scroll.maximum() == 0
+
+
 def test_the_training_dock_opens_below_the_network_on_a_laptop_screen(mnist_window, qtbot):
     """Train > Train... at 1366x768: the Training dock comes under the network, not under the
     input column, so the window stays on the screen, the column keeps its place and the

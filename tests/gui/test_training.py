@@ -168,15 +168,18 @@ def test_a_run_starting_moves_nothing_in_the_network_views(mnist_window, qtbot):
 
     window = mnist_window
     window.actions.train.trigger()  # the docks come as the dialog opens
-    # Laid out, as while the user reads the dialog. Qt can leave the detail a scroll bar
-    # it no longer needs after the docks' first layout, until any layout request of the
-    # panels (a known glitch, apart from a run's start): one clears it here.
-    qtbot.wait(50)
-    window.maps.widget().updateGeometry()
-    qtbot.wait(50)
     views = [window.overview, window.maps.viewport(), *window.maps.findChildren(MapGrid)]
     places = lambda: [(v.size(), v.mapTo(window, QPoint(0, 0))) for v in views]  # noqa: E731
-    before = places()
+    # Laid out, as while the user reads the dialog: the docks' height, the detail refitted
+    # to the split, its scroll bar gone; nothing moved from one look to the next.
+    seen = [None]
+
+    def settled() -> bool:
+        seen.append(places())
+        return seen[-1] == seen[-2]
+
+    qtbot.waitUntil(settled, timeout=TIMEOUT_MS)
+    before = seen[-1]
     window.training.dialog.epochs.setValue(3)
     with qtbot.waitSignal(window.trainer.progress, timeout=TIMEOUT_MS):
         window.training.dialog.accept()
