@@ -17,6 +17,7 @@ from convlens.gui.views.map_image import (
     TABLE,
     MapImage,
     colour_bar,
+    crowded_bar_ticks,
     shared_colorize,
     steady_levels,
 )
@@ -64,6 +65,8 @@ class ScaledView(pg.GraphicsLayoutWidget):
         self._levels = (-1.0, 1.0)  # the scale of ``data``
         self._fitted: tuple[float, float] | None = None  # the scale last fitted to values
         self._stale = False  # ``data`` waits to be drawn until the view is shown
+        self._bar_ticks: list | None = None  # the bar's own ticks, where pyqtgraph's crowd it
+        self.sigDeviceRangeChanged.connect(self._fit_bar_ticks)  # resized: the bar laid out
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -100,6 +103,13 @@ class ScaledView(pg.GraphicsLayoutWidget):
     def _show_levels(self) -> None:
         if self._levels != tuple(self.colorbar.levels()):  # redrawing the bar's axis is costly
             self.colorbar.setLevels(self._levels, update_items=False)
+            self._fit_bar_ticks()
+
+    def _fit_bar_ticks(self, *_) -> None:
+        ticks = crowded_bar_ticks(self.colorbar)
+        if ticks != self._bar_ticks:
+            self._bar_ticks = ticks
+            self.colorbar.axis.setTicks(ticks)
 
     def cell_at(self, point: QPointF) -> tuple[int, int, int] | None:
         """(map index, row, col) under a point in view coordinates, or None."""

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QFontMetricsF, QImage
 from PySide6.QtWidgets import QGraphicsItem
 
 # Blue for negative, red for positive, and 0 exactly white (the page), in every view: the 256
@@ -232,3 +232,17 @@ def colour_bar(colormap: pg.ColorMap, label: str, width: int) -> pg.ColorBarItem
     )
     bar.axis.enableAutoSIPrefix(False)
     return bar
+
+
+def crowded_bar_ticks(bar: pg.ColorBarItem) -> list | None:
+    """Ticks at the bar's two ends alone where the labels pyqtgraph gives it would not fit one
+    above the other (it labels three ticks at least: on the 25 px bar of a squeezed row of
+    maps they were drawn over each other), else None: pyqtgraph's own."""
+    axis = bar.axis
+    low, high = bar.levels()
+    length = axis.geometry().height()
+    ticks = axis.tickValues(low, high, length) if length > 0 else []
+    labelled = len(ticks[0][1]) if ticks else 0  # its first level is always labelled
+    if labelled * QFontMetricsF(axis.font()).height() <= length:
+        return None
+    return [[(low, f"{low:g}"), (high, f"{high:g}")]]

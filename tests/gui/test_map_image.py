@@ -1,8 +1,10 @@
-"""The colour scale: nice symmetric levels, and MapImage's colours equal pyqtgraph's."""
+"""The colour scale: nice symmetric levels, MapImage's colours equal pyqtgraph's, and the bar's
+labels legible at any height."""
 
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from convlens.gui.views.map_grid import MapGrid
 from convlens.gui.views.map_image import (
     COLORMAP,
     TABLE,
@@ -13,6 +15,8 @@ from convlens.gui.views.map_image import (
     steady_levels,
     symmetric_levels,
 )
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QImage, QPainter
 
 
 @pytest.mark.parametrize(
@@ -74,3 +78,39 @@ def test_shared_colours_colour_an_array_once_per_scale():
     wider = shared(values, (-4.0, 4.0), TABLE)
     np.testing.assert_array_equal(wider, colorize(values, (-4.0, 4.0), TABLE))
     assert shared(values.copy(), (-4.0, 4.0), TABLE) is not wider
+
+
+def _bar_labels(grid: MapGrid) -> list[tuple[QRectF, str]]:
+    """The colour bar's tick labels as pyqtgraph draws them: (rect, text)."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = grid.colorbar.axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(rect, text) for rect, _, text in texts]
+
+
+@pytest.mark.parametrize("height, labels", [(41, "ends"), (60, None), (120, "own"), (300, "own")])
+def test_the_colour_bar_labels_never_overlap(qtbot, height, labels):
+    """A row of maps squeezed to its least height (41 px, a laptop) has a 25 px bar, where
+    pyqtgraph drew three labels or more over each other: there the bar's two ends alone are
+    labelled; a taller bar keeps pyqtgraph's labels (at 60 px, those of -5..5 but not of
+    -8..8). Levels of -5..5, then -8..8."""
+    grid = MapGrid(16, (14, 14), "value")
+    qtbot.addWidget(grid)
+    grid.resize(900, height)
+    grid.show()
+    qtbot.waitExposed(grid)
+    for largest in (4.3, 7.5):
+        grid.set_maps(np.full((16, 14, 14), largest, np.float32))
+        drawn = _bar_labels(grid)
+        texts = [text for _, text in drawn]
+        end = f"{grid.levels()[1]:g}"
+        if labels == "ends":
+            assert texts == [f"-{end}", end]
+        elif labels == "own":
+            assert len(texts) >= 3
+        for i, (rect, text) in enumerate(drawn):
+            for other, other_text in drawn[i + 1 :]:
+                assert not rect.intersects(other), (text, other_text)
