@@ -8,6 +8,7 @@ import torch
 from convlens.engine.choices import LOSSES, OPTIMIZERS, SCHEDULES
 from convlens.engine.training import TrainConfig
 from convlens.gui.dialogs.form_rows import row_of
+from convlens.gui.dialogs.whole_height import grow_to_rows
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -181,6 +182,10 @@ class TrainDialog(QDialog):
         self.dropout_on.toggled.connect(self._show_enabled)
         self.lr.valueChanged.connect(self._show_enabled)
         self.set_config(config, from_current)
+
+    def showEvent(self, event) -> None:
+        grow_to_rows(self)  # before QDialog centres it on the window
+        super().showEvent(event)
 
     def reset(self) -> None:
         """Back to the app's defaults (and the warning about the old settings goes)."""

@@ -1,9 +1,9 @@
 """The Train dialog on its own: every field round-trips, explains itself, and says what does
-nothing; the split in words; back to the defaults."""
+nothing; the split in words; back to the defaults; opened whole."""
 
 from convlens.engine.training import TrainConfig
 from convlens.gui.dialogs.train_dialog import DEFAULTS, DataFacts, TrainDialog
-from PySide6.QtWidgets import QFormLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 FULL = DataFacts(train_count=60_000, test_count=10_000, has_dropout=True)
 
@@ -80,3 +80,23 @@ def test_reset_to_defaults_and_the_warning(qtbot):
     dialog.reset_button.click()
     assert dialog.config() == DEFAULTS and DEFAULTS.validation == 5000
     assert not dialog.warning.isVisible() and not dialog.lr_note.text()
+
+
+def test_the_dialog_opens_as_tall_as_its_rows_need(qtbot):
+    """Qt opens a window at most two thirds of the screen high (533 px on the tests' 800x800
+    screen, 512 px at 1366x768), then at its least height, where the split's two wrapped
+    lines were cut at the top and bottom: it now opens as tall as its rows, on the screen.
+    The warning of a diverged run makes it taller than 533 px here, as the app's own rows
+    (what to train on) do at 1366x768."""
+    warning = "The last run with exactly these settings diverged. " * 3
+    dialog = dialog_for(qtbot, warning=warning)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    screen = dialog.screen().availableGeometry()
+    assert dialog.height() > screen.height() * 2 / 3  # else the case is not the one above
+    assert screen.contains(dialog.frameGeometry())
+    wrapped = [label for label in dialog.findChildren(QLabel) if label.wordWrap()]
+    assert dialog.split in wrapped and dialog.split.text().count(" ") > 12  # two lines
+    for label in wrapped:
+        if label.isVisible():
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
