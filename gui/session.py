@@ -227,7 +227,8 @@ class Session(QObject):
         run.state = "stopped" if result.stopped else "finished"
         seconds = f"{result.seconds:.0f} s"
         if not result.stopped:
-            run.note = f"Finished {run.config.epochs} epoch(s) in {seconds}."
+            epochs = run.config.epochs
+            run.note = f"Finished {epochs} epoch{'s' if epochs != 1 else ''} in {seconds}."
         elif result.history:
             run.note = f"Stopped during epoch {result.history[-1].epoch} after {seconds}."
         else:  # no step reported yet: its weights are those it started from

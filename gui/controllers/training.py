@@ -127,8 +127,9 @@ class TrainingController(QObject):
             return
         self._config, self._from_current = config, from_current
         subset = f"{config.train_limit:,}" if config.train_limit else "all"
+        epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
         title = (
-            f"Training on {subset} images: {config.epochs} epoch(s), batch {config.batch_size}, "
+            f"Training on {subset} images: {epochs}, batch {config.batch_size}, "
             f"{config.optimizer} at lr {config.lr:g}, loss {config.loss}"
             + (f"; validating on the last {config.validation:,}" if config.validation else "")
         )

@@ -1,5 +1,7 @@
 """Training from the menu on real MNIST: curves, verdict, keep or go back, stop, quit."""
 
+import re
+
 import numpy as np
 from convlens.engine.weights import conv_kernels as conv_weights
 from convlens.gui.services import training_process
@@ -40,6 +42,7 @@ def test_training_from_the_menu_runs_to_the_end(mnist_window, qtbot):
 
     model, result, evaluation, config = finished.args
     assert not result.stopped and config.train_limit == 2000
+    assert re.fullmatch(r"Finished 1 epoch in \d+ s\.", window.session.run.note)
     assert evaluation.confusion.sum() == 1_000
     lengths = window.training_panel.curve_lengths()
     assert lengths["data_loss"] == lengths["accuracy"] == len(result.history) > 0

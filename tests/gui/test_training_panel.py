@@ -265,13 +265,13 @@ def test_a_run_start_and_end_leave_the_confusion_matrix_its_size(qtbot):
     qtbot.waitExposed(panel)
     counts = np.diag(np.full(10, 990))
     evaluation = Evaluation(accuracy=0.99, per_class=[0.99] * 10, confusion=counts)
-    title = "Training on 4,096 images: 1 epoch(s), batch 32, adam at lr 0.002, loss ce"
+    title = "Training on 4,096 images: 1 epoch, batch 32, adam at lr 0.002, loss ce"
     size = panel.confusion.size()
     for run in range(2):
         panel.start_run(title)
         panel.show_outcome(title, evaluation if run else None, False)
         panel.end_run()
-        panel.show_outcome("Finished 1 epoch(s) in 8 s.", evaluation, True)
+        panel.show_outcome("Finished 1 epoch in 8 s.", evaluation, True)
         QApplication.processEvents()
         assert panel.confusion.size() == size
     panel.show_outcome("A note that runs on. " * 12, evaluation, True)
