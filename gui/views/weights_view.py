@@ -95,8 +95,11 @@ class WeightsView(QWidget):
         self.plots.clear()
         self.labels = labels
         self.histograms, self.bars, self.near_zero, self.curves = {}, {}, {}, {}
-        self.gradients = {}  # another network's curves must not carry over to equal indices
-        self.times.clear()
+        if set(self.gradients) != set(labels):  # another network's curves must not carry over
+            self.gradients = {}
+            self.times.clear()
+        # else they are of these layers: the run's reports from before its first build, when
+        # the dock is first shown mid-run
         rows = 1 if len(labels) <= 3 else 2 if len(labels) <= 8 else 3
         columns = -(-len(labels) // rows)
         for n, i in enumerate(labels):
@@ -113,6 +116,7 @@ class WeightsView(QWidget):
         self.gradient_plot.setTitle("mean |gradient| per layer (log scale)", size="9pt")
         self.gradient_plot.setLogMode(y=True)
         self.gradient_plot.setLabel("bottom", "epochs")
+        self.gradient_plot.getAxis("bottom").enableAutoSIPrefix(False)  # 0.7, not 700 (x0.001)
         self.gradient_plot.showGrid(y=True, alpha=0.25)
         self.gradient_plot.addLegend(
             offset=(-5, 5), colCount=2, brush=(255, 255, 255, 200), labelTextColor="#333"

@@ -72,3 +72,19 @@ def test_gradients_out_of_sight_are_kept_and_drawn_once_shown(qtbot):
     assert view.gradients[0] == [0.5] and view.curves[0].getOriginalDataset()[1] is None
     view.draw_gradients()
     np.testing.assert_allclose(view.curves[0].getOriginalDataset()[1], [0.5])
+
+
+def test_the_reports_before_the_first_histograms_are_drawn_once_shown(view, qtbot):
+    """The dock first shown mid-run: the histograms are built then, and the gradient curves
+    still hold every report of the run (they began where the dock was shown), on an axis of
+    plain epochs (it read "epochs (x0.001)", 640 to 730)."""
+    steps = range(64, 74)  # epochs 0.64 to 0.73
+    for step in steps:
+        view.add_gradients(Progress(1, 1, step, 100, 0.5, 0.0, 0.9, 1e3, 1.0, {0: 0.1, 4: 0.2}))
+    view.update_weights(layer_weights(build_model(presets.tiny(), seed=0)))
+    x, y = view.curves[4].getOriginalDataset()
+    np.testing.assert_allclose(x, [step / 100 for step in steps])
+    np.testing.assert_allclose(y, [0.2] * len(steps))
+    axis = view.gradient_plot.getAxis("bottom")
+    qtbot.waitUntil(lambda: 0.7 < axis.range[1] < 1)  # the axis follows the curves' range
+    assert axis.labelString().count("epochs") == 1 and "x0.001" not in axis.labelString()
