@@ -51,9 +51,13 @@ class EmbeddingView(QWidget):
         self.plot = repaint_in_one_rect(pg.PlotWidget(background="w"))
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.legend = self.plot.addLegend(
-            offset=(8, 8), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 170), colCount=4
-        )
+        # The digits in two rows at the top, the drawing's star apart at the bottom right (on a
+        # laptop's dock the two do not fit side by side): in one legend its wide label widened
+        # the column it fell in, and pushed 3 and 7 away from the other digits.
+        legend_style = dict(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 170))
+        self.legend = self.plot.addLegend(offset=(8, 8), colCount=5, **legend_style)
+        self.drawing_legend = pg.LegendItem(offset=(-8, -8), **legend_style)
+        self.drawing_legend.setParentItem(self.plot.getPlotItem().vb)
         self.classes: list[pg.ScatterPlotItem] = []
         for digit, color in enumerate(CLASS_COLORS):
             item = pg.ScatterPlotItem(
@@ -75,7 +79,7 @@ class EmbeddingView(QWidget):
         )
         self.current.setZValue(10)
         self.plot.addItem(self.current)
-        self.legend.addItem(self.current, "your drawing")
+        self.drawing_legend.addItem(self.current, "your drawing")
         self.thumb = repaint_in_one_rect(pg.GraphicsLayoutWidget())
         self.thumb.setBackground("w")
         self.thumb.setFixedSize(84, 84)

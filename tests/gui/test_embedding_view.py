@@ -49,7 +49,11 @@ def test_the_scatter_is_the_engines_projection_coloured_by_class(shown, mnist_su
         np.testing.assert_allclose(y, expected.points[chosen, 1])
         np.testing.assert_array_equal(item.data["data"], chosen)
     names = [label.text for _, label in view.legend.items]
-    assert names == [str(d) for d in range(10)] + ["your drawing"]
+    assert names == [str(d) for d in range(10)]
+    assert [label.text for _, label in view.drawing_legend.items] == ["your drawing"]
+    box = view.plot.getPlotItem().vb.sceneBoundingRect()
+    digits, drawing = view.legend.sceneBoundingRect(), view.drawing_legend.sceneBoundingRect()
+    assert box.contains(digits) and box.contains(drawing) and not digits.intersects(drawing)
 
 
 def test_the_drawing_is_a_live_point(shown, digit):
