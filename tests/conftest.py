@@ -8,6 +8,11 @@ import pytest
 # Before any Qt import: no screen needed, and pyqtgraph must bind to PySide6.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+# One PyTorch thread per worker (and per command a test runs), as the app's GUI thread and
+# training process have on 2 cores: with two workers of two OpenMP threads each on 2 cores,
+# a thread spins at every barrier for a descheduled peer (the fine-tune test took 23 s, 14 s
+# with one; the whole suite 321 s, 300 s).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
