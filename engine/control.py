@@ -49,6 +49,7 @@ class TrainControl:
         self._last_step = 0.0  # perf_counter() of the last step begun
         self._waiting = False  # the loop is blocked in a pause
         self.steps_done = 0  # steps the loop has taken under this control
+        self.paused_s = 0.0  # seconds the loop has sat in pauses: not training time
 
     # Called from any thread
     @property
@@ -126,7 +127,9 @@ class TrainControl:
                         self._condition.notify_all()
                         if self._on_wait is not None:
                             self._on_wait(self.steps_done)
+                    rest = time.perf_counter()
                     self._condition.wait(_POLL_S)
+                    self.paused_s += time.perf_counter() - rest
                     continue
                 self._waiting = False
                 delay = self._delay()

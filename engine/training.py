@@ -77,7 +77,7 @@ class Progress:
     reg_loss: float
     accuracy: float
     samples_per_s: float
-    elapsed: float  # seconds since training started
+    elapsed: float  # seconds of training so far (pauses left out)
     grad_mean_abs: dict[int, float] = field(default_factory=dict)  # layer index -> mean |grad|
     lr: float = 0.0  # the learning rate of the last step
     global_step: int = 0  # steps done since the start of the run
@@ -103,7 +103,7 @@ class Progress:
 class TrainResult:
     history: list[Progress]
     stopped: bool  # True when should_stop (or the control) ended the run early
-    seconds: float
+    seconds: float  # of training, pauses left out
     warning: str | None = None  # advice on a run that ended still at chance (engine.divergence)
 
 
@@ -208,6 +208,7 @@ def train(
     try:
         history: list[Progress] = []
         start = last_report = time.perf_counter()
+        paused_at_report = 0.0  # control.paused_s then: time paused is not training time
         model.train()
         stopped = False
         done = seen_total = 0
@@ -281,8 +282,8 @@ def train(
                     data_sum / seen,
                     reg_sum / seen,
                     correct / seen,
-                    seen / (now - last_report),
-                    now - start,
+                    seen / (now - last_report - (control.paused_s - paused_at_report)),
+                    now - start - control.paused_s,
                     {
                         i: module.weight.grad.abs().mean().item() / scale
                         for i, module in weighted.items()
@@ -299,7 +300,7 @@ def train(
                 if progress is not None:
                     progress(report)
                 sums.zero_()
-                last_report = time.perf_counter()
+                last_report, paused_at_report = time.perf_counter(), control.paused_s
             if stopped or done == total:
                 break
         watch.finish(f"epoch {epoch}, step {step}")
@@ -307,4 +308,5 @@ def train(
         distributed.unwrap(model, replaced)
         control.finished()  # wake a caller waiting on a pause, even after an error
     model.eval()
-    return TrainResult(history, stopped, time.perf_counter() - start, watch.warning())
+    seconds = time.perf_counter() - start - control.paused_s
+    return TrainResult(history, stopped, seconds, watch.warning())

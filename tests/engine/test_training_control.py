@@ -2,6 +2,7 @@
 and the divergence rules; on real MNIST images."""
 
 import threading
+import time
 
 import pytest
 import torch
@@ -107,6 +108,38 @@ def test_pause_step_resume_and_a_learning_rate_change(subset):
     result = outcome["result"]
     assert not result.stopped and result.history[-1].global_step == 20
     assert {p.lr for p in result.history[1:]} == {1e-9}  # the schedule no longer steers it
+
+
+def test_time_paused_is_not_training_time(subset):
+    """A run paused for 0.5 s: its seconds, its reports' elapsed time (the time axis, the time
+    left) and the rate of the report after the pause leave the pause out (a pause early in
+    a run made the time left grow by the pause over the fraction done)."""
+    x, y = subset
+    control = TrainControl(paused=True)
+    reports = []
+    config = TrainConfig(epochs=1, train_limit=640, lr=3e-3)  # 20 steps
+    start = time.perf_counter()
+    thread, outcome = _run_in_thread(build_model(presets.tiny()), x, y, config, control, reports)
+    try:
+        assert control.wait_paused(60)
+        control.step()
+        assert control.wait_paused(60)
+        time.sleep(0.5)
+        control.resume()
+        thread.join(120)
+    finally:
+        control.stop()
+        thread.join()
+    wall = time.perf_counter() - start
+    result = outcome["result"]
+    assert control.paused_s >= 0.5
+    assert result.seconds <= wall - control.paused_s
+    assert reports[-1].elapsed <= result.seconds
+    # The report after the pause: its rate is of the time its 19 steps took, as its elapsed
+    # time says (but for the first report's own handling, outside both).
+    first, after = reports[0], reports[-1]
+    images = 32 * (after.global_step - first.global_step)
+    assert after.samples_per_s * (after.elapsed - first.elapsed) == pytest.approx(images, rel=0.05)
 
 
 def test_should_stop_ends_a_paused_run(subset):
