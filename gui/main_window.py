@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.weights_dock.visibilityChanged.connect(self._on_weights_visibility)
         self.experiments.run_finished.connect(self.training_panel.add_finished_run)
         self.training.dialog_opened.connect(lambda: layout.preview_training(self))
+        self.trainer.paused_changed.connect(self.status.set_paused)
 
     # --- the Session, shown ----------------------------------------------------------------
     def _show_model(self) -> None:

@@ -29,6 +29,8 @@ class StatusBar(QStatusBar):
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setMaximumWidth(180)
         self.progress_bar.setTextVisible(False)
+        self._last: Progress | None = None  # the run's last report
+        self._paused = False
         self.model_label = QLabel()
         self.device_label = QLabel(f"Device: {describe(pick_device('auto'))}")
         self.device_label.setToolTip("Where training runs by default (drawing runs on the CPU)")
@@ -45,6 +47,7 @@ class StatusBar(QStatusBar):
 
     def set_training(self, running: bool) -> None:
         if running:  # before they show: a visible bar repaints the window at once (~100 ms)
+            self._last, self._paused = None, False
             self.progress_bar.setValue(0)
             self.progress_label.setText("Loading the training images…")
         self.progress_label.setVisible(running)
@@ -57,9 +60,25 @@ class StatusBar(QStatusBar):
         self.progress_bar.setUpdatesEnabled(False)
         self.progress_bar.setValue(int(1000 * p.fraction))
         self.progress_bar.setUpdatesEnabled(True)  # calls update()
+        self._last = p
+        self._show_progress_text()
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused, the pace and the time left give way to 'paused' (a single step's pace is
+        not the run's)."""
+        self._paused = paused
+        if self._last is not None:
+            self._show_progress_text()
+
+    def _show_progress_text(self) -> None:
+        p = self._last
+        pace = (
+            "paused"
+            if self._paused
+            else f"{p.samples_per_s:,.0f} samples/s · {duration_text(p.eta)} left"
+        )
         self.progress_label.setText(
-            f"Epoch {p.epoch}/{p.epochs} · step {p.step}/{p.steps} · "
-            f"{p.samples_per_s:,.0f} samples/s · {duration_text(p.eta)} left"
+            f"Epoch {p.epoch}/{p.epochs} · step {p.step}/{p.steps} · {pace}"
         )
 
     def show_hover(self, text: str) -> None:

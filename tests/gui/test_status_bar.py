@@ -1,4 +1,5 @@
-"""The status bar's training progress: drawn with the window's next frame, not at once."""
+"""The status bar's training progress: drawn with the window's next frame, not at once; a
+pause said."""
 
 from convlens.engine.training import Progress
 from convlens.gui.views.status import StatusBar
@@ -52,3 +53,21 @@ def test_the_progress_bar_is_painted_with_the_next_frame(qtbot):
     status.set_progress(progress(50))
     qtbot.waitUntil(lambda: filled(bar) == (True, False))
     assert "step 50/100" in status.progress_label.text()
+
+
+def test_a_pause_is_said_instead_of_the_pace_and_the_time_left(qtbot):
+    status = StatusBar()
+    qtbot.addWidget(status)
+    status.set_training(True)
+    status.set_paused(True)  # before any report: the loading message stays
+    assert status.progress_label.text() == "Loading the training images…"
+    status.set_progress(progress(25))
+    assert status.progress_label.text() == "Epoch 1/1 · step 25/100 · paused"
+    status.set_progress(progress(26))  # a single step taken while paused
+    assert status.progress_label.text().endswith("step 26/100 · paused")
+    status.set_paused(False)
+    assert status.progress_label.text() == ("Epoch 1/1 · step 26/100 · 2,000 samples/s · 1:14 left")
+    status.set_paused(True)
+    status.set_training(True)  # the next run starts unpaused
+    status.set_progress(progress(1))
+    assert "samples/s" in status.progress_label.text()
