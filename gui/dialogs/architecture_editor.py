@@ -224,7 +224,7 @@ class ArchitectureEditor(QDialog):
             cells = [
                 str(i),
                 describe_layer(layer),
-                " × ".join(map(str, infos[i].out_shape)) if known else "—",
+                " × ".join(f"{n:,}" for n in infos[i].out_shape) if known else "—",
                 f"{infos[i].params:,}" if known else "—",
                 error.reason if i == bad else "",
             ]

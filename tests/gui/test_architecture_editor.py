@@ -38,6 +38,8 @@ def test_shows_shapes_and_parameters_of_a_valid_network(qtbot):
     assert editor.table.item(0, OUTPUT).text() == "4 × 24 × 24"
     assert editor.table.item(0, PARAMS).text() == "104"
     assert editor.table.item(4, PARAMS).text() == "5,770"
+    default = _editor(qtbot, presets.default())
+    assert default.table.item(6, OUTPUT).text() == "2,352"  # as its parameters: 301,184
     assert editor.box.button(OK).isEnabled() and editor.box.button(APPLY).isEnabled()
     assert editor.error_row() is None and "5,874 parameters" in editor.status.text()
 
