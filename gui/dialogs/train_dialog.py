@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import torch
 from convlens.engine.choices import LOSSES, OPTIMIZERS, SCHEDULES
 from convlens.engine.training import TrainConfig
+from convlens.gui.dialogs.dialog_size import grow_to_rows
 from convlens.gui.dialogs.form_rows import row_of
-from convlens.gui.dialogs.whole_height import grow_to_rows
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
