@@ -7,6 +7,7 @@ from convlens.engine.model_file import ModelInfo
 from convlens.engine.training import build_model
 from convlens.gui.controllers.guard import UnsavedGuard
 from convlens.gui.dialogs.architecture_editor import ArchitectureEditor
+from convlens.gui.dialogs.dialog_size import resize_within_screen
 from convlens.gui.session import Session
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -34,7 +35,8 @@ class ModelController(QObject):
         editor.apply_requested.connect(self._on_apply_requested)
         editor.changed.connect(self.editing)
         editor.finished.connect(lambda _: self.editing.emit(self._session.model.architecture))
-        editor.resize(980, 600)  # every column in sight (its size hint hides the last ones)
+        # every column in sight (its size hint hides the last ones)
+        resize_within_screen(editor, 980, 600)
         editor.show()
         self.editor = editor
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from convlens.engine import spec
 from convlens.engine.code_export import keras_code, pytorch_code
+from convlens.gui.dialogs.dialog_size import resize_within_screen
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -59,7 +60,7 @@ class CodeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
-        self.resize(900, 680)
+        resize_within_screen(self, 900, 680)
 
     def show_architecture(self, architecture: spec.Architecture) -> None:
         """Show ``architecture`` in both languages (or, if impossible, why)."""

@@ -13,6 +13,7 @@ from convlens.engine.experiments import Experiment
 from convlens.engine.spec import Architecture
 from convlens.engine.sweep import SweepRun
 from convlens.engine.training import TrainConfig
+from convlens.gui.dialogs.dialog_size import resize_within_screen
 from convlens.gui.dialogs.experiment_form import SETTING_NAMES, ExperimentForm, SweepRequest
 from convlens.gui.views.sweep_plot import SweepPlot
 from convlens.gui.views.sweep_table import SweepTable
@@ -125,7 +126,7 @@ class ExperimentDialog(QDialog):
         split.setSizes([360, 800])
         layout = QHBoxLayout(self)
         layout.addWidget(split)
-        self.resize(1160, 660)
+        resize_within_screen(self, 1160, 660)
 
     def fill(self, experiment: Experiment) -> None:
         """Show a ready-made experiment (its settings, and what to look for)."""

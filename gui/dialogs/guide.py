@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from convlens.engine.shipped import RESOURCES
-from convlens.gui.dialogs.dialog_size import shrink_to_screen
+from convlens.gui.dialogs.dialog_size import resize_within_screen
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
 GUIDE = RESOURCES / "guide.html"
@@ -36,11 +36,7 @@ class GuideDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser, 1)
         layout.addWidget(buttons)
-        self.resize(720, 820)
-
-    def showEvent(self, event) -> None:
-        shrink_to_screen(self)  # before QDialog centres it on the window
-        super().showEvent(event)
+        resize_within_screen(self, 720, 820)
 
     def text(self) -> str:
         """The guide as plain text (what a test reads)."""

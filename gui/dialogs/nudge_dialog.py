@@ -4,6 +4,7 @@ perturbation as it grows and its size, and the way back to the original drawing.
 from __future__ import annotations
 
 import numpy as np
+from convlens.gui.dialogs.dialog_size import resize_within_screen
 from convlens.gui.views.overlay_image import OverlayView
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -77,7 +78,7 @@ class NudgeDialog(QDialog):
         self.stop_button.clicked.connect(self.stop_clicked)
         self.restore_button.clicked.connect(self.restore_clicked)
         self.set_running(False, can_restore=False)
-        self.resize(440, 540)  # beside the maps it moves, not over most of them
+        resize_within_screen(self, 440, 540)  # beside the maps it moves, not over most of them
 
     def set_running(self, running: bool, can_restore: bool) -> None:
         self.nudge_button.setEnabled(not running)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from convlens.gui.dialogs.dialog_size import resize_within_screen
 from convlens.gui.views.map_image import COLORMAP, MapImage
 from convlens.gui.views.repaint import repaint_in_one_rect
 from PySide6.QtCore import Qt, Signal
@@ -22,7 +23,7 @@ class MapDialog(QDialog):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.resize(620, 600)
+        resize_within_screen(self, 620, 600)
         self.plot = repaint_in_one_rect(pg.PlotWidget(background="w"))
         self.plot.setAspectLocked(True)
         self.plot.invertY(True)
