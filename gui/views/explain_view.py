@@ -10,7 +10,7 @@ from __future__ import annotations
 from convlens.engine import explain as ex
 from convlens.gui.views.explain_panels import Panel, panel_for
 from convlens.gui.views.step_player import StepPlayer
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 PROMPT = (
@@ -64,6 +64,7 @@ class ExplainView(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.viewport().installEventFilter(self)  # its width: where the lines wrap
         self.player = StepPlayer()
         self.player.step_changed.connect(self._on_step)
 
@@ -91,6 +92,7 @@ class ExplainView(QWidget):
         else:
             self.panel = panel_for(e)
             self.scroll.setWidget(self.panel)  # the scroll area deletes the previous panel
+            self._wrap_lines()
         if not same or len(steps) != len(self.player.steps):
             self.player.set_steps(list(steps), position)
         else:
@@ -105,6 +107,22 @@ class ExplainView(QWidget):
         if panel is not None:
             panel.deleteLater()
         self.player.set_steps([])
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.scroll.viewport():
+            self._wrap_lines()
+        return super().eventFilter(watched, event)
+
+    def _wrap_lines(self) -> None:
+        """The equations wrap at the width in sight, while the grids below them may scroll
+        sideways: the panel is as wide as its grids (a conv's four 5x5 grids, ~600 px), and
+        its lines wrapped at that width were cut by a laptop's Explain dock (~330 px)."""
+        if self.panel is None:
+            return
+        margins = self.panel.box.contentsMargins()
+        width = self.scroll.viewport().width() - margins.left() - margins.right()
+        for label in self.panel.lines:
+            label.setMaximumWidth(max(width, 100))
 
     @staticmethod
     def _key(e: ex.Explanation | None):

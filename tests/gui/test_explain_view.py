@@ -97,6 +97,24 @@ def test_first_conv_shows_the_ink_and_its_standardisation(view):
     assert "standardises the ink" in view.panel.lines[3].text()
 
 
+def test_the_equations_wrap_in_sight_while_the_grids_scroll_sideways(view, qtbot):
+    """In an Explain dock of 330 px (a laptop's) the panel is as wide as its four 5x5 grids;
+    its lines wrapped at that width and were cut at the edge: they wrap at the width in
+    sight now, each with the height of its lines."""
+    view.view.resize(330, 600)
+    view.view.show()
+    qtbot.waitExposed(view.view)
+    view.explain_at(0, 7, 12, 8)
+    viewport = view.scroll.viewport()
+    assert view.scroll.horizontalScrollBar().maximum() > 0  # the grids: wider than the dock
+    shown = [label for label in view.panel.lines if label.isVisible()]
+    assert len(shown) == 4
+    for label in shown:
+        qtbot.waitUntil(lambda label=label: label.height() >= label.heightForWidth(label.width()))
+        right = label.mapTo(viewport, label.rect().topRight()).x()
+        assert right < viewport.width(), label.text()
+
+
 def test_pool_highlights_the_winner(view):
     view.explain_at(2, 5, 6, 6)
     e = view.explanation
