@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from convlens.gui.views.resize_watch import on_resize
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMainWindow, QWidget
 
@@ -92,19 +93,6 @@ def fit_detail(window) -> None:
         split.setSizes([overview, total - overview])
 
 
-class _ResizeWatch(QObject):
-    """Calls ``on_resize`` whenever the object it filters gets a new size."""
-
-    def __init__(self, on_resize, parent: QObject):
-        super().__init__(parent)
-        self.on_resize = on_resize
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self.on_resize()
-        return False
-
-
 def keep_detail_fitted(window) -> None:
     """``fit_detail`` again whenever the network's split gets a new height (the Training dock
     shown or hidden, the window resized), not only when a layer is chosen: a deep layer's
@@ -113,7 +101,7 @@ def keep_detail_fitted(window) -> None:
     split = window.network_split
     refit = QTimer(split, singleShot=True, interval=0)
     refit.timeout.connect(lambda: fit_detail(window))
-    split.installEventFilter(_ResizeWatch(refit.start, split))
+    on_resize(split, refit.start)
 
 
 def fit_to_screen(window: QMainWindow) -> None:

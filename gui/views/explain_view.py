@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from convlens.engine import explain as ex
 from convlens.gui.views.explain_panels import Panel, panel_for
+from convlens.gui.views.resize_watch import on_resize
 from convlens.gui.views.step_player import StepPlayer
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 PROMPT = (
@@ -64,7 +65,7 @@ class ExplainView(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.viewport().installEventFilter(self)  # its width: where the lines wrap
+        on_resize(self.scroll.viewport(), self._wrap_lines)  # its width: where lines wrap
         self.player = StepPlayer()
         self.player.step_changed.connect(self._on_step)
 
@@ -107,11 +108,6 @@ class ExplainView(QWidget):
         if panel is not None:
             panel.deleteLater()
         self.player.set_steps([])
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Resize and watched is self.scroll.viewport():
-            self._wrap_lines()
-        return super().eventFilter(watched, event)
 
     def _wrap_lines(self) -> None:
         """The equations wrap at the width in sight, while the grids below them may scroll
