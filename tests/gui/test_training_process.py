@@ -1,6 +1,7 @@
-"""Training in a process of its own: a run there trains the model a run here would, obeys a
-pause pressed before it began and single steps, reuses its process, and a crash of the
-process is a message in the window, which goes on and trains again."""
+"""Training in a process of its own: a run there trains the model a run here would, every
+thread of it at a lower priority than the window, obeys a pause pressed before it began and
+single steps, reuses its process, and a crash of the process is a message in the window,
+which goes on and trains again."""
 
 import multiprocessing
 import os
@@ -8,11 +9,12 @@ import signal
 import threading
 
 import numpy as np
+import pytest
 import torch
 from convlens.engine.evaluation import evaluate
 from convlens.engine.presets import tiny
 from convlens.engine.training import TrainConfig, build_model, train
-from convlens.engine.training_server import PortableModel, TrainJob
+from convlens.engine.training_server import NICENESS, PortableModel, TrainJob
 from convlens.gui.services.training_process import RemoteControl, TrainingProcess, relay
 
 from tests.gui.test_training import TIMEOUT_MS, start_from_menu
@@ -78,6 +80,20 @@ def test_a_run_there_trains_the_model_a_run_here_would(mnist_subset):
     again = TrainingProcess.take()
     assert again is process  # kept for the next run: PyTorch is imported once
     again.give_back()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads Linux's /proc")
+def test_every_thread_of_the_training_process_runs_below_the_window(mnist_subset):
+    process = TrainingProcess.take()
+    seen, thread = run(RemoteControl(), process, job(), mnist_subset)
+    thread.join(WAIT_S)
+    assert seen[-1][0] == "finished"
+    pid = process._process.pid
+    threads = [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
+    assert len(threads) > 1  # the command reader beside the loop, and PyTorch's own
+    below_this_process = min(os.getpriority(os.PRIO_PROCESS, 0) + NICENESS, 19)  # 19: lowest
+    assert {os.getpriority(os.PRIO_PROCESS, tid) for tid in threads} == {below_this_process}
+    process.give_back()
 
 
 def test_a_pause_pressed_before_the_run_holds_its_first_step(mnist_subset):
