@@ -1,6 +1,6 @@
 """ConvLens benchmark: training speed, time to 99%, inference and GUI latency, memory.
 
-    python benchmarks/bench.py [--data DIR] [--quick] [--json]
+    python benchmarks/bench.py [--data DIR] [--quick] [--json] [--only PART] [--busy N]
 
 One run on one machine measures:
   1. the engine's training loop against a textbook loop (DataLoader, batch 64), samples/s;
@@ -16,6 +16,7 @@ Parts 4-6 run in a fresh process, so the other parts' memory does not count. Eac
 notes the CPU share other processes took meanwhile ('others'): on a shared machine two
 OpenMP threads wait for each other whenever one is descheduled, and a busy neighbour can
 slow training tenfold, so a result with others > 5% is marked and worth repeating.
+``--busy N`` makes such a machine on purpose: N processes spin on the CPUs for the whole run.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from convlens.engine import mnist, presets, recipes  # noqa: E402
 from convlens.engine.model_file import load_model  # noqa: E402
 from convlens.engine.network import trace_image  # noqa: E402
 from convlens.engine.training import TrainConfig, build_model, train  # noqa: E402
-from measure import Others, percentiles  # noqa: E402
+from measure import Others, busy_cpus, percentiles  # noqa: E402
 from references import example_run, textbook_default, textbook_loop  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist"
@@ -244,7 +245,8 @@ def table(results: dict) -> str:
     m = results["machine"]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} "
-        f"({m['torch_threads']} threads), Python {m['python']}, {m['os']}",
+        f"({m['torch_threads']} threads), Python {m['python']}, {m['os']}"
+        + (f"; --busy {results['busy']}: processes spinning beside it" if results["busy"] else ""),
         "",
         "| Measurement | Result |",
         "|---|---|",
@@ -304,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=("gui", "inference", "throughput", "fast"), help="measure one part"
     )
+    parser.add_argument(
+        "--busy", type=int, default=0, metavar="N", help="N processes spin on the CPUs meanwhile"
+    )
     parser.add_argument("--gui-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     data_dir = Path(args.data)
@@ -311,18 +316,19 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(gui_child(data_dir, args.quick)))
         return 0
     data = mnist.load_mnist(data_dir)
-    results = {"machine": machine(), "quick": args.quick}
+    results = {"machine": machine(), "quick": args.quick, "busy": args.busy}
     steps = [
         ("gui", lambda: run_gui_child(data_dir, args.quick)),  # first: the others' memory
         ("inference", lambda: bench_inference(args.quick)),
         ("throughput", lambda: bench_throughput(data, args.quick)),
         ("fast", lambda: bench_fast(data_dir, data, args.quick)),
     ]
-    for name, step in steps:
-        if args.only and name != args.only:
-            continue
-        print(f"measuring {name}...", file=sys.stderr, flush=True)
-        results[name] = step()
+    with busy_cpus(args.busy):
+        for name, step in steps:
+            if args.only and name != args.only:
+                continue
+            print(f"measuring {name}...", file=sys.stderr, flush=True)
+            results[name] = step()
     print(json.dumps(results, indent=2) if args.json else table(results))
     return 0
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+_SPINNERS: set[int] = set()  # busy_cpus's processes: others, though children of this one
 
 
 class Others:
@@ -47,9 +51,24 @@ class Others:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:  # it has just ended
                 continue
-            if fields[1] == me:  # its parent
+            if fields[1] == me and int(stat.parent.name) not in _SPINNERS:  # its parent
                 ticks += int(fields[11]) + int(fields[12])
         return ticks
+
+
+@contextlib.contextmanager
+def busy_cpus(count: int):
+    """``count`` processes spinning on the CPUs meanwhile: a machine the user's other programs
+    keep busy."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    _SPINNERS.update(spinner.pid for spinner in spinners)
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+            _SPINNERS.discard(spinner.pid)
 
 
 def rss_mb() -> dict[str, float]:
