@@ -12,13 +12,15 @@ import numpy as np
 import pyqtgraph as pg
 from convlens.engine.training import Progress
 from convlens.gui.views.repaint import repaint_in_one_rect
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 BINS = 41  # odd, so that one bin is centred on 0, where L1's spike is
 # A weight is "near zero" below 1% of its layer's largest |w|. Relative, because layers differ
 # in scale by 10x (init bound 1/sqrt(fan_in)); 1%, not less, because with Adam an L1-pulled
 # weight jitters around 0 by about the learning rate instead of resting exactly at 0.
 NEAR_ZERO = 0.01
+LEGEND_ROWS = 6  # the gradient legend's names per column: a dock below the maps is low
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
 
@@ -51,6 +53,7 @@ class WeightsView(QWidget):
         self.times: list[float] = []  # epochs done at each report
         self.curves: dict[int, pg.PlotDataItem] = {}
         self.gradient_plot: pg.PlotItem | None = None
+        self.gradient_legend: pg.LegendItem | None = None
 
     def update_weights(self, weights: dict[int, tuple[str, np.ndarray]]) -> None:
         """Redraw every histogram from (label, weights) by layer index (see
@@ -64,7 +67,10 @@ class WeightsView(QWidget):
             self.bars[i].setOpts(x0=edges[:-1], width=np.diff(edges), height=counts)
             self.near_zero[i] = near_zero_share(w)
             self.histograms[i].setTitle(
-                f"{label}: {w.size:,} weights, {self.near_zero[i]:.0%} near 0", size="9pt"
+                # two lines: a plot is at least as wide as its title, and one line made the
+                # plots 1,044 px wide in an 862 px dock (a 1366x768 screen)
+                f"{label}<br>{w.size:,} weights, {self.near_zero[i]:.0%} near 0",
+                size="9pt",
             )
 
     def add_gradients(self, progress: Progress) -> None:
@@ -109,22 +115,29 @@ class WeightsView(QWidget):
             bars = pg.BarGraphItem(x0=[0], width=[0], height=[0], brush=COLORS[n % len(COLORS)])
             plot.addItem(bars)
             self.histograms[i], self.bars[i] = plot, bars
-        self.gradient_plot = self.plots.addPlot(row=0, col=columns, rowspan=rows)
+        # The legend beside the plot, a column of at most LEGEND_ROWS names: inside it, the
+        # legend hid the curves' upper right, where the last layers' gradients are; under it,
+        # a row of names was wider than the plot.
+        gradient_part = self.plots.addLayout(row=0, col=columns, rowspan=rows)
+        self.gradient_plot = gradient_part.addPlot(row=0, col=0)
+        legend_columns = -(-len(labels) // LEGEND_ROWS)
+        self.gradient_legend = pg.LegendItem(colCount=legend_columns, labelTextColor="#333")
+        gradient_part.addItem(self.gradient_legend, row=0, col=1)
+        self.gradient_legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        gradient_part.layout.setAlignment(self.gradient_legend, Qt.AlignmentFlag.AlignTop)
         for column in range(columns):
             grid.setColumnStretchFactor(column, 1)
         grid.setColumnStretchFactor(columns, max(2, columns))  # about half the width
-        self.gradient_plot.setTitle("mean |gradient| per layer (log scale)", size="9pt")
+        self.gradient_plot.setTitle("mean |gradient| per layer<br>(log scale)", size="9pt")
         self.gradient_plot.setLogMode(y=True)
         self.gradient_plot.setLabel("bottom", "epochs")
         self.gradient_plot.getAxis("bottom").enableAutoSIPrefix(False)  # 0.7, not 700 (x0.001)
         self.gradient_plot.showGrid(y=True, alpha=0.25)
-        self.gradient_plot.addLegend(
-            offset=(-5, 5), colCount=2, brush=(255, 255, 255, 200), labelTextColor="#333"
-        )
         for n, i in enumerate(labels):
             self.curves[i] = self.gradient_plot.plot(
-                [], [], pen=pg.mkPen(COLORS[n % len(COLORS)], width=2), name=labels[i]
+                [], [], pen=pg.mkPen(COLORS[n % len(COLORS)], width=2)
             )
+            self.gradient_legend.addItem(self.curves[i], labels[i])
         self.draw_gradients()
 
     def in_sight(self) -> bool:

@@ -64,6 +64,24 @@ def test_gradients_plot_per_layer_and_rebuild_with_the_architecture(view):
     assert view.curves[13].getOriginalDataset()[1] is None  # pyqtgraph's empty curve
 
 
+def test_the_plots_and_the_legend_fit_a_dock_beside_the_explain_panel(view, qtbot):
+    """At 1366x768 the dock below the maps is 862 pixels wide: one-line titles made the plots
+    1,044 wide (the gradient plot cut off), and the legend inside hid the curves' top right."""
+    view.resize(862, 290)
+    view.update_weights(layer_weights(build_model(presets.default(), seed=0)))
+    legend, plot = view.gradient_legend, view.gradient_plot
+    assert [label.text for _, label in legend.items] == list(view.labels.values())
+    assert legend.parentItem() is not plot and legend not in plot.items
+
+    def laid_out_in_sight():
+        names, curves = legend.sceneBoundingRect(), plot.sceneBoundingRect()
+        assert names.left() >= curves.right() - 1 and names.right() <= view.width()
+        for histogram in view.histograms.values():
+            assert histogram.sceneBoundingRect().right() <= curves.left() + 1
+
+    qtbot.waitUntil(laid_out_in_sight)
+
+
 def test_gradients_out_of_sight_are_kept_and_drawn_once_shown(qtbot):
     view = WeightsView()  # never shown: as behind the Training dock's tab
     qtbot.addWidget(view)
