@@ -112,8 +112,11 @@ class TrainingPanel(QWidget):
         self.set_decision_visible(False)
 
     def minimumSizeHint(self) -> QSize:
-        """As narrow as the stacked layout; as low as the layout in use."""
-        height = (self._stacked_minimum if self.stacked else self._wide_minimum).height()
+        """As narrow as the stacked layout; as low as the layout in use, if in sight. A tab
+        behind Weights gets no resizes: stacked at a width it had once, it held its tab group
+        (and the window) at least 512 px tall, taller than a 768 px screen allowed."""
+        stacked = self.stacked and not self.visibleRegion().isEmpty()
+        height = (self._stacked_minimum if stacked else self._wide_minimum).height()
         return QSize(self._stacked_minimum.width(), height)
 
     def resizeEvent(self, event) -> None:

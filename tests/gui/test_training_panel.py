@@ -8,7 +8,7 @@ from convlens.gui.views.confusion_view import ConfusionView
 from convlens.gui.views.training_panel import TrainingPanel, run_label
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 def report(step: int, loss: float, val: float | None = None, steps: int = 10) -> Progress:
@@ -131,6 +131,25 @@ def test_the_legend_sits_outside_the_plots(qtbot):
         assert legend.parentItem() is not plot and legend not in plot.items
     texts = [label.text for _, label in legend.items]
     assert texts == ["training (running mean)", "validation", "regularization term"]
+
+
+def test_a_stacked_panel_out_of_sight_asks_for_no_more_height_than_a_wide_one(qtbot):
+    """A tab behind Weights is moved out of its window's sight and gets no resizes: stacked
+    at a width it had once, it held the window 941 px tall on a 768 px screen (a layout saved
+    at 1920x1080). Out of sight it asks for the wide layout's height; in sight, its own."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    panel = TrainingPanel(window)
+    wide_least = panel.minimumSizeHint().height()
+    window.resize(1000, 700)
+    panel.setGeometry(0, 0, panel.minimumSizeHint().width(), 640)
+    window.show()
+    qtbot.waitExposed(window)
+    assert panel.stacked and panel.minimumSizeHint().height() > wide_least
+    panel.move(-2000, -2000)  # where QMainWindow keeps a tab behind another
+    assert panel.stacked and panel.minimumSizeHint().height() == wide_least
+    panel.move(0, 0)
+    assert panel.minimumSizeHint().height() > wide_least
 
 
 def test_a_narrow_panel_stacks_its_parts(qtbot):
