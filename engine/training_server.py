@@ -52,7 +52,7 @@ from convlens.engine.training import TrainConfig, train
 
 # Below the window and the user's other programs: on a busy machine they get the cores first
 # and training takes the rest (with a CPU hog beside the app on 2 cores, the window's 10 ms
-# timer fired 5 ms late at p99 instead of 11-14 ms, at the same samples/s).
+# timer fired 4-6 ms late at p99 instead of 10.5-13.6 ms, at the same samples/s).
 NICENESS = 10
 SLOW_SNAPSHOT_S = 0.25  # slowed down, the weights are sent at most this often (every report)
 _COUNT = struct.Struct("<I")  # a frame's count of out-of-band buffers
